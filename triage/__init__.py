@@ -1,0 +1,3 @@
+"""triage: an offline terminal questionnaire that triages back pain with reviewable rules."""
+
+__version__ = "1.0.0"

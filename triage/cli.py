@@ -1,0 +1,136 @@
+"""The command line: parse arguments, wire the pieces together, and turn errors into one line on
+standard error with an exit code (0 ok, 2 bad input or usage, 130 interrupted, 1 anything else).
+
+Heavy modules are imported inside the commands that need them, so each command loads only
+what it uses (`assess` never loads the prompt library).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from triage import __version__
+from triage.errors import TriageError
+
+if TYPE_CHECKING:
+    from triage.knowledge import KnowledgeBase
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
+    if command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return command(args)
+    except TriageError as error:
+        return fail(error.message(), error.exit_code)
+    except KeyboardInterrupt:
+        return fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): nothing more to say
+        return EXIT_OK
+    except Exception as error:  # the one catch-all: never show a traceback to a person
+        if os.environ.get("TRIAGE_DEBUG"):
+            raise
+        return fail(f"internal error: {type(error).__name__}: {error} (set TRIAGE_DEBUG=1 for details)", EXIT_FAILURE)
+
+
+def fail(message: str, code: int) -> int:
+    print(f"triage: error: {message}", file=sys.stderr)
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--rules",
+        metavar="DIR",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="use the knowledge base in DIR instead of the built-in rules/",
+    )
+    parser = argparse.ArgumentParser(
+        prog="triage",
+        parents=[common],
+        description="Back-pain triage: answers -> how urgently to get help, with the reasons. "
+        "Not a diagnosis. In an emergency call 999 (UK), 112 (EU) or 911 (US).",
+        epilog="Run 'triage COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"triage {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    assess = commands.add_parser(
+        "assess", parents=[common], help="triage an answers file (or assessment document)",
+        description="Triage the answers in FILE ('-' for standard input) and print the result.",
+    )
+    assess.add_argument("file", metavar="FILE", help="answers file or saved assessment; '-' = stdin")
+    output = assess.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the result object as JSON")
+    output.add_argument("--format", choices=["text", "json"], default=None, help="output format")
+    assess.set_defaults(run=run_assess)
+
+    rules = commands.add_parser("rules", parents=[common], help="list the rules: id, level, title, sources")
+    rules.set_defaults(run=run_rules)
+
+    check = commands.add_parser(
+        "check", parents=[common], help="validate a knowledge base and list every problem",
+    )
+    check.add_argument("directory", metavar="DIR", nargs="?", type=Path, help="default: the built-in rules/")
+    check.set_defaults(run=run_check)
+    return parser
+
+
+def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
+    from triage import knowledge
+
+    return knowledge.load(getattr(args, "rules", None))
+
+
+def run_assess(args: argparse.Namespace) -> int:
+    from triage import outcome, render
+    from triage.inputs import load_answers
+
+    answers, _document = load_answers(args.file)
+    kb = load_knowledge(args)
+    result = outcome.assess(answers, kb)
+    if args.json or args.format == "json":
+        print(render.to_json(result))
+    else:
+        print(render.to_text(result, kb, colour=render.use_colour(sys.stdout)), end="")
+    return EXIT_OK
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    kb = load_knowledge(args)
+    print(f"{kb.label}: {len(kb.rules)} rules (most urgent first)\n")
+    for rule in sorted(kb.rules, key=lambda r: -r.triage.rank):
+        print(f"{rule.id:<24} {rule.triage.value:<10} {rule.title}")
+        print(f"{'':<24} {'':<10} sources: {', '.join(rule.sources)}")
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from triage import knowledge
+
+    directory = args.directory or getattr(args, "rules", None) or knowledge.default_directory()
+    problems = knowledge.check(directory)
+    if problems:
+        for problem in problems:
+            print(f"{directory}/{problem}", file=sys.stderr)
+        return fail(f"{len(problems)} problem(s) in {directory}", EXIT_USAGE)
+    kb = knowledge.load(directory)
+    print(
+        f"{directory}: OK ({kb.label}: {len(kb.rules)} rules, {len(kb.questions)} questions, "
+        f"{len(kb.advice)} advice texts, {len(kb.sources)} sources)"
+    )
+    return EXIT_OK

@@ -1,0 +1,72 @@
+"""One error hierarchy. Lower layers raise these; only the command line turns them into a
+message on standard error and an exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class TriageError(Exception):
+    """Base of every error the tool reports to the user."""
+
+    exit_code = 1
+
+    def message(self) -> str:
+        return str(self)
+
+
+class UsageError(TriageError):
+    """Bad input or bad usage: exit code 2."""
+
+    exit_code = 2
+
+
+class InputError(UsageError):
+    """An answers file that cannot be read or does not follow the contract."""
+
+    def __init__(self, file: str, problem: str, field: str | None = None) -> None:
+        super().__init__(file, problem, field)
+        self.file = file
+        self.field = field
+        self.problem = problem
+
+    def message(self) -> str:
+        where = f"field '{self.field}': " if self.field else ""
+        return f"{self.file}: {where}{self.problem}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a knowledge base, with the file and the id it concerns."""
+
+    file: str
+    item: str | None
+    text: str
+
+    def __str__(self) -> str:
+        item = f" [{self.item}]" if self.item else ""
+        return f"{self.file}{item}: {self.text}"
+
+
+class KnowledgeError(UsageError):
+    """A knowledge base (rules/ directory) with problems."""
+
+    def __init__(self, directory: Path, problems: list[Problem]) -> None:
+        super().__init__(directory, problems)
+        self.directory = directory
+        self.problems = problems
+
+    def message(self) -> str:
+        first = f"{self.directory}/{self.problems[0]}" if self.problems else str(self.directory)
+        more = len(self.problems) - 1
+        tail = f" (and {more} more; run 'triage check {self.directory}')" if more > 0 else ""
+        return f"the rules are not valid: {first}{tail}"
+
+
+class EngineError(TriageError):
+    """The rule engine failed; never turned into a silent result."""
+
+
+class FileExistsRefused(UsageError):
+    """Refused to replace an existing file without being asked to."""

@@ -1,0 +1,145 @@
+"""Read answers files and assessment documents, and explain every way they can be wrong.
+
+Each problem becomes an InputError whose message names the file, the field and the allowed
+values, with the closest valid name for a typo: a misspelt red flag must never be read as "no".
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from triage.errors import InputError
+from triage.models import (
+    CHOICE_FIELDS,
+    LIST_FIELDS,
+    NUMBER_FIELDS,
+    SYMPTOMS,
+    Answers,
+    AssessmentDocument,
+)
+
+MAX_BYTES = 1_000_000  # one answers file is well under 10 kB; refuse anything this large
+STDIN = "-"
+
+
+def read_text(path: str, limit: int = MAX_BYTES) -> str:
+    """The text of a file (or standard input for '-'), refusing huge, binary or non-UTF-8 input."""
+    name = "<stdin>" if path == STDIN else path
+    data = _read_bytes(path, name, limit)
+    if not data.strip():
+        raise InputError(name, "the file is empty; expected a JSON object with the answers")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(name, f"not UTF-8 text (byte {error.start} cannot be read)") from None
+
+
+def _read_bytes(path: str, name: str, limit: int) -> bytes:
+    if path == STDIN:
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        file = Path(path)
+        try:
+            if file.is_dir():
+                raise InputError(name, "is a directory, not an answers file")
+            with file.open("rb") as stream:
+                data = stream.read(limit + 1)
+        except FileNotFoundError:
+            raise InputError(name, "no such file") from None
+        except PermissionError:
+            raise InputError(name, "permission denied: the file cannot be read") from None
+        except OSError as error:
+            raise InputError(name, f"cannot be read: {error.strerror or error}") from None
+    if len(data) > limit:
+        raise InputError(name, f"too large: answers files are limited to {limit:,} bytes")
+    return data
+
+
+def parse_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            name, f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    except RecursionError:
+        raise InputError(name, "invalid JSON: nested too deeply") from None
+
+
+def load_answers(path: str) -> tuple[Answers, AssessmentDocument | None]:
+    """The answers in a file, and the assessment document if the file is one."""
+    name = "<stdin>" if path == STDIN else path
+    return answers_from_data(parse_json(read_text(path), name), name)
+
+
+def answers_from_data(data: Any, name: str) -> tuple[Answers, AssessmentDocument | None]:
+    """Validate parsed JSON as a bare answers object or as an assessment document."""
+    if not isinstance(data, dict):
+        kind = type(data).__name__.replace("dict", "object").replace("list", "array")
+        raise InputError(name, f"expected a JSON object with the answers, got a JSON {kind}")
+    if "answers" in data:
+        document = _validate(AssessmentDocument, data, name)
+        return document.answers, document
+    return _validate(Answers, data, name), None
+
+
+def _validate(model: type[BaseModel], data: dict[str, Any], name: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = error.errors()
+        first = problems[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise InputError(name, explain(first) + more, field) from None
+    except RecursionError:
+        raise InputError(name, "nested too deeply") from None
+
+
+def explain(problem: Any) -> str:
+    """One pydantic error in words, with the allowed values."""
+    location = [str(part) for part in problem["loc"]]
+    if location and location[0] == "answers":
+        location = location[1:]
+    field = location[-1] if location else ""
+    kind = problem["type"]
+    if kind == "extra_forbidden":
+        return _unknown_name(field, in_symptoms="symptoms" in location[:-1])
+    if kind == "missing":
+        return "is required"
+    if kind == "literal_error" and field == "schema_version":
+        return f"schema version {problem.get('input')!r} is not supported; the only version is 1"
+    if field in NUMBER_FIELDS:
+        low, high = NUMBER_FIELDS[field]
+        return f"{problem.get('input')!r} is not allowed; expected a whole number from {low} to {high}"
+    allowed = _allowed_for(location)
+    if allowed:
+        return f"{problem.get('input')!r} is not allowed; allowed values: {', '.join(allowed)}"
+    if kind == "too_short" and field in LIST_FIELDS:
+        return f"choose at least one of: {', '.join(LIST_FIELDS[field])}"
+    return str(problem["msg"])
+
+
+def _allowed_for(location: list[str]) -> list[str] | None:
+    names = [part for part in location if not part.isdigit()]
+    if not names:
+        return None
+    if len(names) == 2 and names[0] == "symptoms":
+        return ["yes", "no", "unsure", "true", "false"]
+    field = names[-1]
+    enum = CHOICE_FIELDS.get(field) or LIST_FIELDS.get(field)
+    return [str(value) for value in enum] if enum else None
+
+
+def _unknown_name(name: str, in_symptoms: bool) -> str:
+    known = list(SYMPTOMS) if in_symptoms else list(Answers.model_fields)
+    what = "symptom" if in_symptoms else "field"
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {what} '{name}'{hint}; allowed {what}s: {', '.join(known)}"

@@ -1,0 +1,359 @@
+"""Load the clinical knowledge in `rules/`, validate it, and check every cross-reference.
+
+All problems are collected and reported together, each naming the file and the id, so one
+`triage check` run shows everything a reviewer has to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from triage import conditions
+from triage.conditions import Condition, ConditionError
+from triage.errors import KnowledgeError, Problem
+from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS, Cause, Level
+
+FILES = ("ruleset.yaml", "questions.yaml", "rules.yaml", "advice.yaml", "sources.yaml")
+Section = Literal["emergency", "basics", "follow_up"]
+QuestionKind = Literal["number", "single", "multi", "symptom"]
+AdviceKind = Literal["now", "safety_net", "self_help", "info"]
+SourceKind = Literal["guideline", "public_health", "study", "reference", "background"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LevelInfo(_Strict):
+    headline: str
+    summary: str
+    advice: list[str] = Field(min_length=1)
+    self_help: bool
+
+
+class RulesetInfo(_Strict):
+    name: str
+    version: str
+    description: str
+    disclaimer: str
+    unsure_policy: str
+    causes: dict[Cause, str]
+    symptom_choices: dict[Literal["yes", "no", "unsure"], str]
+    levels: dict[Level, LevelInfo]
+
+
+class Choice(_Strict):
+    value: str
+    label: str
+    help: str | None = None
+
+
+class Question(_Strict):
+    id: str
+    section: Section
+    kind: QuestionKind
+    short: str
+    text: str
+    help: str | None = None
+    choices: list[Choice] = Field(default_factory=list)
+    when: dict[str, Any] | None = None
+
+    def label_of(self, value: str) -> str:
+        return next((c.label for c in self.choices if c.value == value), value)
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
+    title: str
+    triage: Level
+    suspected: list[Cause] = Field(default_factory=list)
+    when: dict[str, Any]
+    advice: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+    note: str | None = None
+
+
+class Advice(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+    kind: AdviceKind
+    title: str
+    text: str
+    when: dict[str, Any] | None = None
+    sources: list[str] = Field(min_length=1)
+
+
+class Source(_Strict):
+    id: str
+    title: str
+    url: str | None = None
+    kind: SourceKind
+    research: str | None = None
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one engine per loaded base
+class KnowledgeBase:
+    """The checked knowledge: every cross-reference resolves and every condition is parsed."""
+
+    directory: Path
+    info: RulesetInfo
+    questions: tuple[Question, ...]
+    rules: tuple[Rule, ...]
+    advice: dict[str, Advice]
+    sources: dict[str, Source]
+    conditions: dict[str, Condition] = field(repr=False)  # "rule:ID", "advice:ID", "question:ID"
+
+    @property
+    def label(self) -> str:
+        return f"{self.info.name} {self.info.version}"
+
+    @cached_property
+    def rules_by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+    @cached_property
+    def questions_by_id(self) -> dict[str, Question]:
+        return {question.id: question for question in self.questions}
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML that reads yes/no as words: clinicians write `fever: yes`, which YAML 1.1 would turn
+# into a boolean. Only true/false are booleans here, as in YAML 1.2.
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    pass
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def read_yaml(path: Path) -> Any:
+    with path.open(encoding="utf-8") as stream:
+        return yaml.load(stream, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def default_directory() -> Path:
+    """`rules/` inside an installed wheel, or beside the package in a checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_rules"
+    return packaged if packaged.is_dir() else here.parent / "rules"
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+class _Collector:
+    """Gathers problems while loading, so that all of them are reported at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, item: str | None, message: str) -> None:
+        self.problems.append(Problem(file, item, message))
+
+    def models(self, file: str, entries: Any, key: str, model: type[BaseModel]) -> list[Any]:
+        if entries is None:
+            return []  # missing or unreadable: already reported
+        if not isinstance(entries, dict) or not isinstance(entries.get(key), list):
+            self.add(file, None, f"expected a top-level '{key}:' list")
+            return []
+        parsed = []
+        for index, entry in enumerate(entries[key]):
+            item = entry.get("id") if isinstance(entry, dict) else None
+            try:
+                parsed.append(model.model_validate(entry))
+            except ValidationError as error:
+                for detail in error.errors():
+                    where = ".".join(str(p) for p in detail["loc"]) or "(entry)"
+                    self.add(file, str(item or f"entry {index + 1}"), f"{where}: {detail['msg']}")
+        return parsed
+
+    def unique(self, file: str, kind: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for item in ids:
+            if item in seen:
+                self.add(file, item, f"duplicate {kind} id")
+            seen.add(item)
+
+
+def load(directory: Path | None = None) -> KnowledgeBase:
+    """Load and check a knowledge base; raise KnowledgeError listing every problem."""
+    directory = Path(directory) if directory is not None else default_directory()
+    kb, problems = _load(directory)
+    if problems or kb is None:
+        raise KnowledgeError(directory, problems)
+    return kb
+
+
+def check(directory: Path) -> list[Problem]:
+    """Every problem of a knowledge base (empty when it is sound)."""
+    return _load(Path(directory))[1]
+
+
+def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+    found = _Collector()
+    if not directory.is_dir():
+        found.add(str(directory), None, "not a directory with rule files")
+        return None, found.problems
+    raw = {name: _read(directory / name, found) for name in FILES}
+    info = _ruleset_info(raw["ruleset.yaml"], found)
+    questions = found.models("questions.yaml", raw["questions.yaml"], "questions", Question)
+    rules = found.models("rules.yaml", raw["rules.yaml"], "rules", Rule)
+    advice = found.models("advice.yaml", raw["advice.yaml"], "advice", Advice)
+    sources = found.models("sources.yaml", raw["sources.yaml"], "sources", Source)
+    for file, kind, items in (
+        ("questions.yaml", "question", questions),
+        ("rules.yaml", "rule", rules),
+        ("advice.yaml", "advice", advice),
+        ("sources.yaml", "source", sources),
+    ):
+        found.unique(file, kind, [item.id for item in items])
+    parsed = _parse_conditions(questions, rules, advice, found)
+    if info is None:
+        return None, found.problems
+    kb = KnowledgeBase(
+        directory=directory,
+        info=info,
+        questions=tuple(questions),
+        rules=tuple(rules),
+        advice={a.id: a for a in advice},
+        sources={s.id: s for s in sources},
+        conditions=parsed,
+    )
+    _check_references(kb, found)
+    _check_questions(kb, found)
+    return kb, found.problems
+
+
+def _read(path: Path, found: _Collector) -> Any:
+    try:
+        return read_yaml(path)
+    except FileNotFoundError:
+        found.add(path.name, None, "file is missing")
+    except (OSError, UnicodeDecodeError) as error:
+        found.add(path.name, None, f"cannot be read: {error}")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        found.add(path.name, None, f"YAML syntax error: {where}{getattr(error, 'problem', error)}")
+    return None
+
+
+def _ruleset_info(raw: Any, found: _Collector) -> RulesetInfo | None:
+    if raw is None:
+        return None
+    try:
+        return RulesetInfo.model_validate(raw)
+    except ValidationError as error:
+        for detail in error.errors():
+            where = ".".join(str(p) for p in detail["loc"])
+            found.add("ruleset.yaml", None, f"{where}: {detail['msg']}")
+    return None
+
+
+def _parse_conditions(
+    questions: list[Question], rules: list[Rule], advice: list[Advice], found: _Collector
+) -> dict[str, Condition]:
+    parsed: dict[str, Condition] = {}
+    items: list[tuple[str, str, Any]] = [
+        *(("questions.yaml", f"question:{q.id}", q.when) for q in questions),
+        *(("rules.yaml", f"rule:{r.id}", r.when) for r in rules),
+        *(("advice.yaml", f"advice:{a.id}", a.when) for a in advice),
+    ]
+    for file, key, data in items:
+        if data is None:
+            continue
+        try:
+            parsed[key] = conditions.parse(data)
+        except ConditionError as error:
+            found.add(file, key.split(":", 1)[1], str(error))
+    for rule in rules:
+        condition = parsed.get(f"rule:{rule.id}")
+        if condition is not None and any("no" in leaf.values for leaf in conditions.leaves(condition)):
+            found.add(
+                "rules.yaml",
+                rule.id,
+                "when: a rule may not test for a 'no' answer (an unasked symptom counts as no, "
+                "so the rule would fire on missing answers); test for yes or unsure",
+            )
+    return parsed
+
+
+def _check_references(kb: KnowledgeBase, found: _Collector) -> None:
+    for rule in kb.rules:
+        _known("rules.yaml", rule.id, "advice", rule.advice, kb.advice, found)
+        _known("rules.yaml", rule.id, "source", rule.sources, kb.sources, found)
+        for advice_id in rule.advice:
+            if advice_id in kb.advice and kb.advice[advice_id].kind in ("self_help",):
+                found.add("rules.yaml", rule.id, f"advice {advice_id!r} is self-help, chosen by its own 'when'")
+    for item in kb.advice.values():
+        _known("advice.yaml", item.id, "source", item.sources, kb.sources, found)
+        if item.when is not None and item.kind != "self_help":
+            found.add("advice.yaml", item.id, "'when' is only for self_help advice")
+    for cause in Cause:
+        if cause not in kb.info.causes:
+            found.add("ruleset.yaml", None, f"causes: missing plain words for {cause.value!r}")
+    for level in Level:
+        info = kb.info.levels.get(level)
+        if info is None:
+            found.add("ruleset.yaml", None, f"levels: missing level {level.value!r}")
+            continue
+        _known("ruleset.yaml", f"levels.{level.value}", "advice", info.advice, kb.advice, found)
+
+
+def _known(
+    file: str, item: str, kind: str, ids: list[str], known: dict[str, Any], found: _Collector
+) -> None:
+    for ref in ids:
+        if ref not in known:
+            found.add(file, item, f"unknown {kind} id {ref!r}; known: {', '.join(sorted(known)) or 'none'}")
+
+
+def _check_questions(kb: KnowledgeBase, found: _Collector) -> None:
+    expected = {**{f: "number" for f in NUMBER_FIELDS}, **{f: "multi" for f in LIST_FIELDS}}
+    expected |= {f: "single" for f in CHOICE_FIELDS} | {s: "symptom" for s in SYMPTOMS}
+    asked: set[str] = set()
+    for question in kb.questions:
+        kind = expected.get(question.id)
+        if kind is None:
+            found.add("questions.yaml", question.id, f"no such answer field; known: {', '.join(expected)}")
+        elif question.kind != kind:
+            found.add("questions.yaml", question.id, f"kind must be {kind!r}, not {question.kind!r}")
+        else:
+            _check_choices(question, found)
+        condition = kb.conditions.get(f"question:{question.id}")
+        later = {leaf.field for leaf in conditions.leaves(condition)} - asked if condition else set()
+        if later:
+            found.add("questions.yaml", question.id, f"when: refers to {sorted(later)}, asked later or never")
+        asked.add(question.id)
+    for missing in sorted(set(expected) - asked):
+        found.add("questions.yaml", missing, "this answer field has no question")
+
+
+def _check_choices(question: Question, found: _Collector) -> None:
+    enum = LIST_FIELDS.get(question.id) or CHOICE_FIELDS.get(question.id)
+    wanted = [str(v) for v in enum] if enum else []
+    given = [c.value for c in question.choices]
+    if sorted(given) != sorted(wanted):
+        found.add(
+            "questions.yaml",
+            question.id,
+            f"choices must be exactly {wanted or 'none'} (the answers contract), got {given or 'none'}",
+        )

@@ -1,0 +1,309 @@
+"""The public data contract (answers file and result, version 1) as pydantic models.
+
+Names and values follow `spec/answers.md` exactly. The models only describe and validate data;
+they know nothing of rules, engines or terminals.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+
+class Level(StrEnum):
+    """The triage level, ordered from least to most urgent (compare with `rank`)."""
+
+    SELF_CARE = "self_care"
+    SOON = "soon"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_ORDER.index(self)
+
+    def lowered(self) -> Level:
+        """One step less urgent (self-care stays self-care)."""
+        return _LEVEL_ORDER[max(self.rank - 1, 0)]
+
+
+_LEVEL_ORDER = [Level.SELF_CARE, Level.SOON, Level.URGENT, Level.EMERGENCY]
+
+
+class PainType(StrEnum):
+    SPECIFIC = "specific"
+    NON_SPECIFIC = "non_specific"
+
+
+class Cause(StrEnum):
+    CAUDA_EQUINA = "cauda_equina"
+    SPINAL_CORD = "spinal_cord"
+    FRACTURE = "fracture"
+    CANCER = "cancer"
+    INFECTION = "infection"
+    INFLAMMATORY = "inflammatory"
+    NERVE_ROOT = "nerve_root"
+    HEART = "heart"
+    AORTA = "aorta"
+    LUNG = "lung"
+    KIDNEY = "kidney"
+    SHINGLES = "shingles"
+    DEFORMITY = "deformity"
+
+
+class Location(StrEnum):
+    UPPER_BACK = "upper_back"
+    MIDDLE_BACK = "middle_back"
+    LOWER_BACK = "lower_back"
+    FLANK = "flank"
+
+
+class Radiation(StrEnum):
+    BUTTOCK_OR_THIGH = "buttock_or_thigh"
+    BELOW_KNEE = "below_knee"
+    GROIN = "groin"
+    ABDOMEN = "abdomen"
+    CHEST = "chest"
+    ARM_OR_JAW = "arm_or_jaw"
+
+
+class Duration(StrEnum):
+    UNDER_1_WEEK = "under_1_week"
+    WEEKS_1_TO_4 = "1_to_4_weeks"
+    WEEKS_4_TO_12 = "4_to_12_weeks"
+    OVER_12_WEEKS = "over_12_weeks"
+
+
+class Onset(StrEnum):
+    SUDDEN = "sudden"
+    GRADUAL = "gradual"
+
+
+class Trigger(StrEnum):
+    NONE = "none"
+    LIFTING_OR_STRAIN = "lifting_or_strain"
+    MINOR_INJURY = "minor_injury"
+    MAJOR_INJURY = "major_injury"
+
+
+class Course(StrEnum):
+    IMPROVING = "improving"
+    UNCHANGED = "unchanged"
+    WORSENING = "worsening"
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"
+
+
+# Symptom names and what the person is asked about (the contract's table). The wording people
+# see in the quiz lives in rules/questions.yaml; these are the schema descriptions.
+SYMPTOMS: dict[str, str] = {
+    "bladder_bowel": "new difficulty passing urine, or new loss of bladder or bowel control",
+    "saddle_numbness": "numbness or tingling around the genitals, anus, buttocks or inner thighs",
+    "both_legs": "pain, tingling, numbness or weakness in both legs",
+    "leg_weakness": "new weakness in a leg or foot (foot drop, tripping, a leg giving way)",
+    "leg_numbness": "numbness or pins and needles in a leg or foot",
+    "chest_pain": "pain, pressure or tightness in the chest",
+    "breathless": "new shortness of breath",
+    "tearing_pain": "sudden, severe, tearing or ripping pain",
+    "collapse": "fainting, collapsing, or feeling very dizzy or light-headed",
+    "sweating": "cold sweat, clammy skin",
+    "nausea_vomiting": "feeling sick or vomiting",
+    "fever": "a high temperature (38 °C or more), or feeling hot and shivery",
+    "very_unwell": "feeling very unwell, confused or unusually drowsy",
+    "weight_loss": "weight loss without trying",
+    "cancer_history": "cancer now or in the past",
+    "night_pain": "pain at night or at rest that does not ease when changing position",
+    "immunosuppressed": "a weakened immune system (chemotherapy, immune-suppressing medicine, HIV)",
+    "injects_drugs": "injecting drugs",
+    "recent_infection": "a recent bacterial infection, or a recent operation or injection in the spine",
+    "osteoporosis": "known osteoporosis (thin, fragile bones)",
+    "steroids": "taking steroid tablets for more than three months",
+    "back_shape_change": "a lump or swelling on the back, or a change in the shape of the back",
+    "pain_in_waves": "pain that comes and goes in waves, so strong that it is hard to keep still",
+    "urinary_symptoms": "burning or pain when passing urine, or needing to go much more often",
+    "blood_in_urine": "blood in the urine (pink, red or brown urine)",
+    "breathing_pain": "sharp pain when breathing in or coughing",
+    "cough": "a new cough",
+    "calf_swelling": "a swollen, painful calf",
+    "rash": "a painful rash or blisters in a band on one side of the body",
+    "morning_stiffness": "stiffness in the morning lasting more than 30 minutes",
+    "better_with_movement": "pain that eases with movement or exercise but not with rest",
+    "wakes_late_night": "waking in the second half of the night because of the pain",
+    "stops_daily_activities": "the pain stops you doing normal day-to-day activities",
+    "struggling_to_cope": "feeling worried about the pain or struggling to cope",
+}
+
+# Fields whose value is a list of choices, and fields with one choice, with their enums.
+LIST_FIELDS: dict[str, type[StrEnum]] = {"location": Location, "radiation": Radiation}
+CHOICE_FIELDS: dict[str, type[StrEnum]] = {
+    "duration": Duration,
+    "onset": Onset,
+    "trigger": Trigger,
+    "course": Course,
+}
+NUMBER_FIELDS: dict[str, tuple[int, int]] = {"age": (0, 120), "intensity": (0, 10)}
+REQUIRED_FIELDS = ("age", "location", "duration")
+
+
+def _read_yes_no(value: Any) -> Any:
+    """JSON true/false are read as yes/no (the contract allows both)."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return value
+
+
+class _SymptomsBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _booleans_are_yes_no(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: _read_yes_no(value) for key, value in data.items()}
+        return data
+
+
+Symptoms = create_model(
+    "Symptoms",
+    __base__=_SymptomsBase,
+    __doc__="Warning signs and other symptoms. An absent symptom was not asked: it counts as no.",
+    **{name: (Answer | None, Field(None, description=text)) for name, text in SYMPTOMS.items()},  # type: ignore[call-overload]
+)
+
+
+class Answers(BaseModel):
+    """One person's answers: the answers file, schema version 1."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = Field(1, description="Version of this format; only 1 exists.")
+    age: int = Field(ge=0, le=120, strict=True, description="Age in years, 0 to 120.")
+    location: list[Location] = Field(
+        min_length=1,
+        description="Where the back hurts: upper_back (between the shoulder blades), middle_back "
+        "(below the shoulder blades down to the lowest ribs), lower_back, flank (the side "
+        "below the ribs). At least one, no repeats.",
+    )
+    radiation: list[Radiation] = Field(
+        default_factory=list,
+        description="Where the pain spreads to; empty means it stays where it is. No repeats.",
+    )
+    duration: Duration = Field(description="How long the pain has lasted.")
+    onset: Onset | None = Field(None, description="How the pain started.")
+    trigger: Trigger | None = Field(
+        None,
+        description="What set it off: none, lifting_or_strain, minor_injury (a minor fall or "
+        "knock, a cough or sneeze), major_injury (a serious accident: car crash, fall from a height).",
+    )
+    intensity: int | None = Field(
+        None, ge=0, le=10, strict=True, description="0 (no pain) to 10 (worst imaginable)."
+    )
+    course: Course | None = Field(None, description="Whether the pain is getting better or worse.")
+    symptoms: Symptoms = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Symptoms(),
+        description="Symptom name -> yes, no or unsure. Absent means not asked (counts as no).",
+    )
+
+    @field_validator("location", "radiation")
+    @classmethod
+    def _no_repeats(cls, values: list[StrEnum]) -> list[StrEnum]:
+        if len(set(values)) != len(values):
+            raise ValueError("each value may appear only once")
+        return values
+
+    def symptom(self, name: str) -> Answer:
+        """The answer to a symptom question; one that was not asked counts as no."""
+        value = getattr(self.symptoms, name)
+        return Answer.NO if value is None else Answer(value)
+
+
+class SourceRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    url: str | None = None
+
+
+class Evidence(BaseModel):
+    """One answer that made a rule fire, as stored and in words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    value: Any
+    text: str
+
+
+class Reason(BaseModel):
+    """A rule that fired, with the answers behind it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    title: str
+    triage: Level
+    suspected: list[Cause] = Field(default_factory=list)
+    unsure: bool = Field(
+        False, description="True when the rule fired only because a warning sign was answered 'unsure'."
+    )
+    answers: list[Evidence] = Field(default_factory=list)
+    sources: list[SourceRef]
+
+
+class AdviceItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: str
+    title: str
+    text: str
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class Result(BaseModel):
+    """What the rules concluded: the result object, version 1."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: Literal[1] = 1
+    triage: Level
+    headline: str
+    pain_type: PainType
+    suspected: list[Cause]
+    reasons: list[Reason]
+    advice: list[AdviceItem]
+    ruleset: str
+    disclaimer: str
+
+
+class Metadata(BaseModel):
+    """Where an assessment document came from."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    tool: str = "triage"
+    tool_version: str | None = None
+    ruleset: str | None = None
+    created: str | None = None
+    document_version: int = 1
+
+
+class AssessmentDocument(BaseModel):
+    """What the quiz saves: the answers, the result at the time, and metadata."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    answers: Answers
+    result: dict[str, Any] | None = None
+    metadata: Metadata = Field(default_factory=Metadata)

@@ -1,0 +1,147 @@
+"""From answers to a result: fire the rules, then turn what fired into a Result that carries its
+own explanation (the level, every rule with the answers behind it, advice and sources)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from triage import conditions
+from triage.conditions import Condition, to_facts
+from triage.engine import ADVICE, RULE, UNSURE, for_knowledge
+from triage.knowledge import KnowledgeBase, Question, Rule
+from triage.models import (
+    AdviceItem,
+    Answers,
+    Cause,
+    Evidence,
+    Level,
+    PainType,
+    Reason,
+    Result,
+    SourceRef,
+)
+
+ADVICE_ORDER = ("now", "info", "self_help", "safety_net")
+
+
+def assess(answers: Answers, kb: KnowledgeBase) -> Result:
+    """Triage one set of answers with a knowledge base."""
+    facts = to_facts(answers.model_dump(mode="json"))
+    fired = for_knowledge(kb).fire(facts)
+    return build_result(kb, facts, fired)
+
+
+def fired_rules(kb: KnowledgeBase, partial: Mapping[str, Any]) -> list[tuple[Rule, Level, bool]]:
+    """The rules that fire on answers given so far (during the quiz): (rule, level, unsure)."""
+    fired = for_knowledge(kb).fire(to_facts(partial))
+    return [(rule, level, unsure) for rule, level, unsure in _matches(kb, fired)]
+
+
+def _matches(kb: KnowledgeBase, fired: frozenset[str]) -> Iterable[tuple[Rule, Level, bool]]:
+    for rule in kb.rules:
+        if RULE + rule.id in fired:
+            yield rule, rule.triage, False
+        elif UNSURE + rule.id in fired:
+            yield rule, rule.triage.lowered(), True
+
+
+def build_result(kb: KnowledgeBase, facts: Mapping[str, Any], fired: frozenset[str]) -> Result:
+    reasons = sorted(
+        (_reason(kb, facts, rule, level, unsure) for rule, level, unsure in _matches(kb, fired)),
+        key=lambda reason: -reason.triage.rank,
+    )
+    level = max((reason.triage for reason in reasons), key=lambda lv: lv.rank, default=Level.SELF_CARE)
+    suspected = _unique(cause for reason in reasons if not reason.unsure for cause in reason.suspected)
+    return Result(
+        triage=level,
+        headline=kb.info.levels[level].headline,
+        pain_type=PainType.SPECIFIC if suspected else PainType.NON_SPECIFIC,
+        suspected=suspected,
+        reasons=reasons,
+        advice=_advice(kb, level, reasons, fired),
+        ruleset=kb.label,
+        disclaimer=kb.info.disclaimer.strip(),
+    )
+
+
+def _reason(
+    kb: KnowledgeBase, facts: Mapping[str, Any], rule: Rule, level: Level, unsure: bool
+) -> Reason:
+    condition = kb.conditions[f"rule:{rule.id}"]
+    if unsure:
+        condition = conditions.widen_unsure(condition)
+    return Reason(
+        rule=rule.id,
+        title=rule.title,
+        triage=level,
+        suspected=list(rule.suspected),
+        unsure=unsure,
+        answers=evidence(kb, condition, facts),
+        sources=[_source(kb, source_id) for source_id in rule.sources],
+    )
+
+
+def evidence(kb: KnowledgeBase, condition: Condition, facts: Mapping[str, Any]) -> list[Evidence]:
+    """The answers that satisfy the tests of a condition, once per field, in words."""
+    found: dict[str, Evidence] = {}
+    for leaf in conditions.leaves(condition):
+        if leaf.field not in found and leaf.holds(facts):
+            found[leaf.field] = _evidence(kb, kb.questions_by_id[leaf.field], leaf, facts)
+    return list(found.values())
+
+
+def _evidence(
+    kb: KnowledgeBase, question: Question, leaf: conditions.Leaf, facts: Mapping[str, Any]
+) -> Evidence:
+    if leaf.bounds:
+        value: Any = facts[leaf.field]
+        words = str(value)
+    elif question.kind == "multi":
+        value = [v for v in leaf.values if facts.get(conditions.list_key(leaf.field, v))]
+        words = ", ".join(question.label_of(v) for v in value)
+    else:
+        value = facts[leaf.field]
+        if question.kind == "symptom":
+            words = kb.info.symptom_choices.get(value, value)
+        else:
+            words = question.label_of(value)
+    return Evidence(field=leaf.field, value=value, text=f"{question.short}: {words}")
+
+
+def _advice(
+    kb: KnowledgeBase, level: Level, reasons: list[Reason], fired: frozenset[str]
+) -> list[AdviceItem]:
+    info = kb.info.levels[level]
+    chosen = list(info.advice)
+    chosen += [advice_id for r in reasons for advice_id in kb.rules_by_id[r.rule].advice]
+    if info.self_help:
+        chosen += [
+            item.id
+            for item in kb.advice.values()
+            if item.kind == "self_help" and (item.when is None or ADVICE + item.id in fired)
+        ]
+    items = [kb.advice[advice_id] for advice_id in _unique(chosen)]
+    items.sort(key=lambda item: ADVICE_ORDER.index(item.kind))
+    return [
+        AdviceItem(
+            id=item.id,
+            kind=item.kind,
+            title=item.title,
+            text=item.text.strip(),
+            sources=[_source(kb, s) for s in item.sources],
+        )
+        for item in items
+    ]
+
+
+def _source(kb: KnowledgeBase, source_id: str) -> SourceRef:
+    source = kb.sources[source_id]
+    return SourceRef(id=source.id, title=source.title, url=source.url)
+
+
+def _unique(items: Iterable[Any]) -> list[Any]:
+    return list(dict.fromkeys(items))
+
+
+__all__ = ["assess", "build_result", "evidence", "fired_rules", "Cause"]
