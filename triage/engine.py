@@ -30,7 +30,7 @@ from triage.knowledge import KnowledgeBase
 from triage.models import Level
 
 CATCH_ALL = "engine:seen"
-RULE, UNSURE, ADVICE = "rule:", "unsure:", "advice:"
+RULE, UNSURE, ADVICE, ASK = "rule:", "unsure:", "advice:", "ask:"
 
 _lock = threading.Lock()
 _session_ids = itertools.count(1)
@@ -81,6 +81,16 @@ def ruleset_definition(kb: KnowledgeBase) -> dict[str, Any]:
     return definition
 
 
+def skip_logic_definition(kb: KnowledgeBase) -> dict[str, Any]:
+    """The durable-rules JSON for the quiz's skip logic: one entry per question with a `when`."""
+    definition: dict[str, Any] = {CATCH_ALL: _rule({"kind": FACT_KIND}, CATCH_ALL)}
+    for question in kb.questions:
+        condition = kb.conditions.get(f"question:{question.id}")
+        if condition is not None:
+            definition[ASK + question.id] = _rule(condition.to_durable(), ASK + question.id)
+    return definition
+
+
 def _rule(test: dict[str, Any], action: str) -> dict[str, Any]:
     return {"all": [{"m": test}], "run": action}
 
@@ -89,15 +99,29 @@ class Engine:
     """Fires a compiled knowledge base on flat facts and returns the names that fired."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.name = f"triage_{next(_ruleset_ids)}"
+        number = next(_ruleset_ids)
+        self.name, self.skip_logic_name = f"triage_{number}", f"triage_{number}_ask"
         self.definition = ruleset_definition(kb)
+        self.skip_logic = skip_logic_definition(kb)
         host = _shared_host()
         with _lock:
-            # register_rulesets deletes each 'run' from the dict it is given: pass a copy.
-            host.register_rulesets({self.name: copy.deepcopy(self.definition)})
+            # register_rulesets deletes each 'run' from the dict it is given: pass copies.
+            host.register_rulesets(
+                {
+                    self.name: copy.deepcopy(self.definition),
+                    self.skip_logic_name: copy.deepcopy(self.skip_logic),
+                }
+            )
 
     def fire(self, facts: Mapping[str, Any]) -> frozenset[str]:
         """Names of everything that fired ('rule:ID', 'unsure:ID', 'advice:ID')."""
+        return self._fire(self.name, facts)
+
+    def questions_to_ask(self, facts: Mapping[str, Any]) -> frozenset[str]:
+        """Ids of the questions with a `when` that holds for the answers so far."""
+        return frozenset(name[len(ASK):] for name in self._fire(self.skip_logic_name, facts))
+
+    def _fire(self, ruleset: str, facts: Mapping[str, Any]) -> frozenset[str]:
         host = _shared_host()
         sid = str(next(_session_ids))
         fact = {**facts, "sid": sid}
@@ -105,21 +129,22 @@ class Engine:
             fired: list[str] = []
             host.sink = fired
             try:
-                state = self._assert(host, fact)
+                state = self._assert(host, ruleset, fact)
             finally:
                 host.sink = None
             try:
                 if isinstance(state, dict) and state.get("exception"):
                     raise EngineError(f"a rule action failed: {state['exception']}")
             finally:
-                host.delete_state(self.name, sid)
+                host.delete_state(ruleset, sid)
         if CATCH_ALL not in fired:
             raise EngineError("the rule engine did not evaluate the answers")
         return frozenset(name for name in fired if name != CATCH_ALL)
 
-    def _assert(self, host: _Host, fact: dict[str, Any]) -> Any:
+    @staticmethod
+    def _assert(host: _Host, ruleset: str, fact: dict[str, Any]) -> Any:
         try:
-            return host.assert_fact(self.name, fact)
+            return host.assert_fact(ruleset, fact)
         except durable_engine.MessageNotHandledException as error:
             # Cannot happen while the catch-all exists; no state was made, so none is deleted.
             raise EngineError("no rule matched the answers, not even the catch-all") from error
