@@ -43,6 +43,7 @@ class RulesetInfo(_Strict):
     description: str
     disclaimer: str
     unsure_policy: str
+    unsure_advice: list[str]
     causes: dict[Cause, str]
     symptom_choices: dict[Literal["yes", "no", "unsure"], str]
     levels: dict[Level, LevelInfo]
@@ -307,6 +308,7 @@ def _check_references(kb: KnowledgeBase, found: _Collector) -> None:
         _known("advice.yaml", item.id, "source", item.sources, kb.sources, found)
         if item.when is not None and item.kind != "self_help":
             found.add("advice.yaml", item.id, "'when' is only for self_help advice")
+    _known("ruleset.yaml", "unsure_advice", "advice", kb.info.unsure_advice, kb.advice, found)
     for cause in Cause:
         if cause not in kb.info.causes:
             found.add("ruleset.yaml", None, f"causes: missing plain words for {cause.value!r}")

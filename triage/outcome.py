@@ -115,6 +115,8 @@ def _advice(
     info = kb.info.levels[level]
     chosen = list(info.advice)
     chosen += [advice_id for r in reasons for advice_id in kb.rules_by_id[r.rule].advice]
+    if any(reason.unsure for reason in reasons):
+        chosen += kb.info.unsure_advice
     if info.self_help:
         chosen += [
             item.id
