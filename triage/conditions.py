@@ -25,7 +25,9 @@ from typing import Any, Union
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, REQUIRED_FIELDS, SYMPTOMS
 
 NOT_ANSWERED = "not_answered"
-SYMPTOM_VALUES = ("yes", "no", "unsure")
+# Conditions test symptoms only for yes or unsure: a symptom that was not asked counts as "no",
+# so a test for "no" would fire on missing answers (and "no" is left out of facts entirely).
+SYMPTOM_VALUES = ("yes", "unsure")
 NUMBER_OPERATORS = {"gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
 FACT_KIND = "answers"  # every fact carries kind=answers, which the engine's catch-all matches
 
@@ -158,6 +160,11 @@ def _parse_leaf(field: str, value: Any, path: str) -> Leaf:
         raise ConditionError(f"{where}: unknown field; known fields: {', '.join(known_fields())}")
     values = tuple(value) if isinstance(value, list) else (value,)
     for item in values:
+        if field in SYMPTOMS and item == "no":
+            raise ConditionError(
+                f"{where}: a condition may not test for 'no' (an unasked symptom counts as no, "
+                "so it would fire on missing answers); test for yes or unsure"
+            )
         if item not in allowed:
             raise ConditionError(
                 f"{where}: {item!r} is not an allowed value; allowed: {', '.join(allowed)}"
@@ -223,23 +230,23 @@ def widen_unsure(condition: Condition) -> Condition:
 def to_facts(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Flatten an answers mapping (possibly partial, as during the quiz) into one flat fact.
 
-    Symptoms that were not asked count as "no"; optional choices left open become
-    "not_answered"; list fields become one boolean per value; numbers that are missing stay
-    absent, so no comparison can match them (durable-rules compares loosely across types).
+    Only what a condition can test is kept, which keeps the fact small (the engine decodes it
+    once per rule that fires): symptoms answered yes or unsure (conditions never test "no");
+    one true flag per chosen value of a list field; every single-choice field, "not_answered"
+    when left open; numbers when given (a missing number stays absent, so no comparison can
+    match it: durable-rules compares loosely across types).
     """
     facts: dict[str, Any] = {"kind": FACT_KIND}
     for field in NUMBER_FIELDS:
         if isinstance(answers.get(field), int):
             facts[field] = answers[field]
-    for field, enum in CHOICE_FIELDS.items():
+    for field in CHOICE_FIELDS:
         value = answers.get(field)
         facts[field] = str(value) if value is not None else NOT_ANSWERED
-    for field, enum in LIST_FIELDS.items():
-        chosen = {str(v) for v in answers.get(field) or ()}
-        for value in enum:
-            facts[list_key(field, value)] = value in chosen
-    symptoms = answers.get("symptoms") or {}
-    for name in SYMPTOMS:
-        value = symptoms.get(name)
-        facts[name] = "no" if value is None else str(value)
+    for field in LIST_FIELDS:
+        for value in answers.get(field) or ():
+            facts[list_key(field, str(value))] = True
+    for name, value in (answers.get("symptoms") or {}).items():
+        if value is not None and str(value) in SYMPTOM_VALUES:
+            facts[name] = str(value)
     return facts

@@ -12,11 +12,13 @@ durable-rules traps handled here (verified against 2.0.28):
 - An action that takes two parameters is run as asynchronous; actions here take one.
 - An exception inside an action is swallowed into the returned state; it is raised here.
 - The C core has no locks; one lock serialises every assessment in the process.
+- The host's own timer threads would run actions outside that lock; they are never started.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import itertools
 import threading
 from collections.abc import Callable, Mapping
@@ -31,6 +33,7 @@ from triage.models import Level
 
 CATCH_ALL = "engine:seen"
 RULE, UNSURE, ADVICE, ASK = "rule:", "unsure:", "advice:", "ask:"
+ADVICE_SEPARATOR = ","
 
 _lock = threading.Lock()
 _session_ids = itertools.count(1)
@@ -50,6 +53,13 @@ class _Host(durable_engine.Host):  # type: ignore[misc]
                 self.sink.append(action_name)
 
         return record
+
+    def _run(self) -> None:
+        # durable-rules' Host starts two timer threads that poll every ruleset and run pending
+        # actions outside our lock. The engine uses no timers or queued actions (every action runs
+        # inside assert_fact), and those threads could take an assessment's actions away from it:
+        # with a short switch interval that gave wrong results and "error code: 307". Never start them.
+        return
 
 
 _host: _Host | None = None
@@ -74,10 +84,16 @@ def ruleset_definition(kb: KnowledgeBase) -> dict[str, Any]:
         # would change nothing, so such variants are left out.
         if widened != condition and rule.triage.lowered() != Level.SELF_CARE:
             definition[UNSURE + rule.id] = _rule(widened.to_durable(), UNSURE + rule.id)
+    # Self-help texts that share a condition share one rule: every fired rule costs an action.
+    by_test: dict[str, tuple[dict[str, Any], list[str]]] = {}
     for advice in kb.advice.values():
         condition = kb.conditions.get(f"advice:{advice.id}")
         if condition is not None:
-            definition[ADVICE + advice.id] = _rule(condition.to_durable(), ADVICE + advice.id)
+            test = condition.to_durable()
+            by_test.setdefault(json.dumps(test, sort_keys=True), (test, []))[1].append(advice.id)
+    for test, ids in by_test.values():
+        name = ADVICE + ADVICE_SEPARATOR.join(ids)
+        definition[name] = _rule(test, name)
     return definition
 
 
@@ -139,7 +155,7 @@ class Engine:
                 host.delete_state(ruleset, sid)
         if CATCH_ALL not in fired:
             raise EngineError("the rule engine did not evaluate the answers")
-        return frozenset(name for name in fired if name != CATCH_ALL)
+        return frozenset(_split(fired))
 
     @staticmethod
     def _assert(host: _Host, ruleset: str, fact: dict[str, Any]) -> Any:
@@ -150,6 +166,17 @@ class Engine:
             raise EngineError("no rule matched the answers, not even the catch-all") from error
         except Exception as error:  # the C core raises a bare Exception subclass
             raise EngineError(f"the rule engine failed: {error}") from error
+
+
+def _split(fired: list[str]) -> list[str]:
+    """One name per rule or advice text ('advice:a,b' -> 'advice:a', 'advice:b')."""
+    names = []
+    for name in fired:
+        if name.startswith(ADVICE):
+            names += [ADVICE + advice_id for advice_id in name[len(ADVICE):].split(ADVICE_SEPARATOR)]
+        elif name != CATCH_ALL:
+            names.append(name)
+    return names
 
 
 _engines: dict[KnowledgeBase, Engine] = {}

@@ -285,15 +285,6 @@ def _parse_conditions(
             parsed[key] = conditions.parse(data)
         except ConditionError as error:
             found.add(file, key.split(":", 1)[1], str(error))
-    for rule in rules:
-        condition = parsed.get(f"rule:{rule.id}")
-        if condition is not None and any("no" in leaf.values for leaf in conditions.leaves(condition)):
-            found.add(
-                "rules.yaml",
-                rule.id,
-                "when: a rule may not test for a 'no' answer (an unasked symptom counts as no, "
-                "so the rule would fire on missing answers); test for yes or unsure",
-            )
     return parsed
 
 

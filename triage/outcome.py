@@ -4,6 +4,7 @@ own explanation (the level, every rule with the answers behind it, advice and so
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from triage import conditions
@@ -53,7 +54,8 @@ def build_result(kb: KnowledgeBase, facts: Mapping[str, Any], fired: frozenset[s
     )
     level = max((reason.triage for reason in reasons), key=lambda lv: lv.rank, default=Level.SELF_CARE)
     suspected = _unique(cause for reason in reasons if not reason.unsure for cause in reason.suspected)
-    return Result(
+    # Every part was validated when it was built; constructing skips validating it all again.
+    return Result.model_construct(
         triage=level,
         headline=kb.info.levels[level].headline,
         pain_type=PainType.SPECIFIC if suspected else PainType.NON_SPECIFIC,
@@ -123,20 +125,20 @@ def _advice(
             for item in kb.advice.values()
             if item.kind == "self_help" and (item.when is None or ADVICE + item.id in fired)
         ]
-    items = [kb.advice[advice_id] for advice_id in _unique(chosen)]
+    items = [_advice_item(kb, advice_id) for advice_id in _unique(chosen)]
     items.sort(key=lambda item: ADVICE_ORDER.index(item.kind))
-    return [
-        AdviceItem(
-            id=item.id,
-            kind=item.kind,
-            title=item.title,
-            text=item.text.strip(),
-            sources=[_source(kb, s) for s in item.sources],
-        )
-        for item in items
-    ]
+    return items
 
 
+# Advice and source references are immutable: build each once per knowledge base, not per result.
+@lru_cache(maxsize=1024)
+def _advice_item(kb: KnowledgeBase, advice_id: str) -> AdviceItem:
+    item = kb.advice[advice_id]
+    sources = [_source(kb, s) for s in item.sources]
+    return AdviceItem(id=item.id, kind=item.kind, title=item.title, text=item.text.strip(), sources=sources)
+
+
+@lru_cache(maxsize=1024)
 def _source(kb: KnowledgeBase, source_id: str) -> SourceRef:
     source = kb.sources[source_id]
     return SourceRef(id=source.id, title=source.title, url=source.url)
