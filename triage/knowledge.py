@@ -41,6 +41,7 @@ class RulesetInfo(_Strict):
     name: str
     version: str
     description: str
+    welcome: str | None = None  # shown when the quiz starts
     disclaimer: str
     unsure_policy: str
     unsure_advice: list[str]
