@@ -238,8 +238,9 @@ def to_facts(answers: Mapping[str, Any]) -> dict[str, Any]:
     """
     facts: dict[str, Any] = {"kind": FACT_KIND}
     for field in NUMBER_FIELDS:
-        if isinstance(answers.get(field), int):
-            facts[field] = answers[field]
+        number = answers.get(field)
+        if isinstance(number, int) and not isinstance(number, bool):
+            facts[field] = number
     for field in CHOICE_FIELDS:
         value = answers.get(field)
         facts[field] = str(value) if value is not None else NOT_ANSWERED
@@ -247,6 +248,7 @@ def to_facts(answers: Mapping[str, Any]) -> dict[str, Any]:
         for value in answers.get(field) or ():
             facts[list_key(field, str(value))] = True
     for name, value in (answers.get("symptoms") or {}).items():
+        value = "yes" if value is True else value  # JSON true means yes, as in the contract
         if value is not None and str(value) in SYMPTOM_VALUES:
             facts[name] = str(value)
     return facts

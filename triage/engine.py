@@ -58,7 +58,7 @@ class _Host(durable_engine.Host):  # type: ignore[misc]
         # durable-rules' Host starts two timer threads that poll every ruleset and run pending
         # actions outside our lock. The engine uses no timers or queued actions (every action runs
         # inside assert_fact), and those threads could take an assessment's actions away from it:
-        # with a short switch interval that gave wrong results and "error code: 307". Never start them.
+        # with a short thread switch interval that gave wrong results and "error code: 307".
         return
 
 

@@ -26,11 +26,29 @@ from triage.models import (
 
 MAX_BYTES = 1_000_000  # one answers file is well under 10 kB; refuse anything this large
 STDIN = "-"
+SHOWN = 60  # at most this many characters of a bad value or name are repeated in a message
+
+
+class _Object(dict):  # type: ignore[type-arg]
+    """A parsed JSON object that remembers the first key it was given twice."""
+
+    duplicate: str | None = None
+
+
+def shown(text: Any, limit: int = SHOWN) -> str:
+    """Text from the input made safe for a one-line message: control characters (a newline in
+    a field name would break the message into several lines) escaped, long text cut short."""
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
+
+
+def display_name(path: str) -> str:
+    return "<stdin>" if path == STDIN else shown(path, limit=1000)
 
 
 def read_text(path: str, limit: int = MAX_BYTES) -> str:
     """The text of a file (or standard input for '-'), refusing huge, binary or non-UTF-8 input."""
-    name = "<stdin>" if path == STDIN else path
+    name = display_name(path)
     data = _read_bytes(path, name, limit)
     if not data.strip():
         raise InputError(name, "the file is empty; expected a JSON object with the answers")
@@ -63,26 +81,59 @@ def _read_bytes(path: str, name: str, limit: int) -> bytes:
 
 def parse_json(text: str, name: str) -> Any:
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as error:
         raise InputError(
             name, f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from None
     except RecursionError:
         raise InputError(name, "invalid JSON: nested too deeply") from None
+    except ValueError as error:  # not a syntax error: an integer of more than 4300 digits
+        problem = "a number has too many digits" if "digits" in str(error) else shown(error)
+        raise InputError(name, f"invalid JSON: {problem}") from None
+    duplicate = _first_duplicate(data)
+    if duplicate is not None:
+        # JSON parsers keep the last of two equal keys: {"fever": "yes", "fever": "no"} would
+        # silently read as "no". A warning sign must never be lost that way.
+        raise InputError(name, "given twice; give each field and symptom once", shown(duplicate))
+    return data
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    result = _Object()
+    for key, value in pairs:
+        if key in result and result.duplicate is None:
+            result.duplicate = key
+        result[key] = value
+    return result
+
+
+def _first_duplicate(data: Any) -> str | None:
+    """The dotted path of a key given twice in one object (None: there is none)."""
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:  # a loop, not recursion: the data may be nested about a thousand deep
+        path, item = pending.pop()
+        if isinstance(item, _Object) and item.duplicate is not None:
+            return f"{path}{item.duplicate}"
+        if isinstance(item, dict):
+            pending.extend((f"{path}{key}.", child) for key, child in item.items())
+        elif isinstance(item, list):
+            pending.extend((f"{path}{index}.", child) for index, child in enumerate(item))
+    return None
 
 
 def load_answers(path: str) -> tuple[Answers, AssessmentDocument | None]:
     """The answers in a file, and the assessment document if the file is one."""
-    name = "<stdin>" if path == STDIN else path
+    name = display_name(path)
     return answers_from_data(parse_json(read_text(path), name), name)
 
 
 def answers_from_data(data: Any, name: str) -> tuple[Answers, AssessmentDocument | None]:
     """Validate parsed JSON as a bare answers object or as an assessment document."""
     if not isinstance(data, dict):
-        kind = type(data).__name__.replace("dict", "object").replace("list", "array")
-        raise InputError(name, f"expected a JSON object with the answers, got a JSON {kind}")
+        kinds = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+        kind = kinds.get(type(data), "a number")
+        raise InputError(name, f"expected a JSON object with the answers, got {kind}")
     if "answers" in data:
         document = _validate(AssessmentDocument, data, name)
         return document.answers, document
@@ -95,8 +146,9 @@ def _validate(model: type[BaseModel], data: dict[str, Any], name: str) -> Any:
     except ValidationError as error:
         problems = error.errors()
         first = problems[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        field = shown(".".join(str(part) for part in first["loc"]), limit=120) or None
+        count = len(problems) - 1
+        more = f" (and {count} more problem{'s' if count > 1 else ''})" if count else ""
         raise InputError(name, explain(first) + more, field) from None
     except RecursionError:
         raise InputError(name, "nested too deeply") from None
@@ -113,14 +165,19 @@ def explain(problem: Any) -> str:
         return _unknown_name(field, in_symptoms="symptoms" in location[:-1])
     if kind == "missing":
         return "is required"
+    value = shown(repr(problem.get("input")))
     if kind == "literal_error" and field == "schema_version":
-        return f"schema version {problem.get('input')!r} is not supported; the only version is 1"
+        return f"schema version {value} is not supported; the only version is 1"
+    if kind in ("dict_type", "model_type"):
+        return f"{value} is not allowed; expected a JSON object"
+    if kind == "value_error":  # our own validators, e.g. a repeated location
+        return str(problem["msg"]).removeprefix("Value error, ")
     if field in NUMBER_FIELDS:
         low, high = NUMBER_FIELDS[field]
-        return f"{problem.get('input')!r} is not allowed; expected a whole number from {low} to {high}"
+        return f"{value} is not allowed; expected a whole number from {low} to {high}"
     allowed = _allowed_for(location)
     if allowed:
-        return f"{problem.get('input')!r} is not allowed; allowed values: {', '.join(allowed)}"
+        return f"{value} is not allowed; allowed values: {', '.join(allowed)}"
     if kind == "too_short" and field in LIST_FIELDS:
         return f"choose at least one of: {', '.join(LIST_FIELDS[field])}"
     return str(problem["msg"])
@@ -142,4 +199,4 @@ def _unknown_name(name: str, in_symptoms: bool) -> str:
     what = "symptom" if in_symptoms else "field"
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown {what} '{name}'{hint}; allowed {what}s: {', '.join(known)}"
+    return f"unknown {what} '{shown(name)}'{hint}; allowed {what}s: {', '.join(known)}"
