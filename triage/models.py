@@ -24,14 +24,15 @@ class Level(StrEnum):
 
     @property
     def rank(self) -> int:
-        return _LEVEL_ORDER.index(self)
+        return _RANK[self]
 
     def lowered(self) -> Level:
         """One step less urgent (self-care stays self-care)."""
-        return _LEVEL_ORDER[max(self.rank - 1, 0)]
+        return _LEVEL_ORDER[max(_RANK[self] - 1, 0)]
 
 
 _LEVEL_ORDER = [Level.SELF_CARE, Level.SOON, Level.URGENT, Level.EMERGENCY]
+_RANK = {level: rank for rank, level in enumerate(_LEVEL_ORDER)}
 
 
 class PainType(StrEnum):
@@ -168,8 +169,8 @@ class _SymptomsBase(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _booleans_are_yes_no(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: _read_yes_no(value) for key, value in data.items()}
+        if isinstance(data, dict):  # inlined _read_yes_no: this runs once per answers file
+            return {k: "yes" if v is True else "no" if v is False else v for k, v in data.items()}
         return data
 
 

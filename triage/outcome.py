@@ -12,6 +12,7 @@ from triage.conditions import Condition, to_facts
 from triage.engine import ADVICE, RULE, UNSURE, for_knowledge
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import (
+    LIST_FIELDS,
     AdviceItem,
     Answers,
     Cause,
@@ -28,9 +29,14 @@ ADVICE_ORDER = ("now", "info", "self_help", "safety_net")
 
 def assess(answers: Answers, kb: KnowledgeBase) -> Result:
     """Triage one set of answers with a knowledge base."""
-    facts = to_facts(answers.model_dump(mode="json"))
+    facts = to_facts(_as_mapping(answers))
     fired = for_knowledge(kb).fire(facts)
     return build_result(kb, facts, fired)
+
+
+def _as_mapping(answers: Answers) -> dict[str, Any]:
+    """The validated answers as a plain mapping, without a full model dump (a hot path)."""
+    return {**answers.__dict__, "symptoms": answers.symptoms.__dict__}
 
 
 def fired_rules(kb: KnowledgeBase, partial: Mapping[str, Any]) -> list[tuple[Rule, Level, bool]]:
@@ -39,12 +45,25 @@ def fired_rules(kb: KnowledgeBase, partial: Mapping[str, Any]) -> list[tuple[Rul
     return [(rule, level, unsure) for rule, level, unsure in _matches(kb, fired)]
 
 
-def _matches(kb: KnowledgeBase, fired: frozenset[str]) -> Iterable[tuple[Rule, Level, bool]]:
-    for rule in kb.rules:
-        if RULE + rule.id in fired:
-            yield rule, rule.triage, False
-        elif UNSURE + rule.id in fired:
-            yield rule, rule.triage.lowered(), True
+def _matches(kb: KnowledgeBase, fired: frozenset[str]) -> list[tuple[Rule, Level, bool]]:
+    """The rules behind the fired names, in the order of rules.yaml; a rule that fired on its
+    own 'yes' answers is not repeated as its 'unsure' variant."""
+    found: dict[str, tuple[Rule, Level, bool]] = {}
+    for name in fired:
+        kind, _, rule_id = name.partition(":")
+        if kind == "rule":
+            rule = kb.rules_by_id[rule_id]
+            found[rule_id] = (rule, rule.triage, False)
+        elif kind == "unsure" and RULE + rule_id not in fired:
+            rule = kb.rules_by_id[rule_id]
+            found[rule_id] = (rule, rule.triage.lowered(), True)
+    order = _rule_order(kb)
+    return [found[rule_id] for rule_id in sorted(found, key=order.__getitem__)]
+
+
+@lru_cache(maxsize=64)
+def _rule_order(kb: KnowledgeBase) -> dict[str, int]:
+    return {rule.id: index for index, rule in enumerate(kb.rules)}
 
 
 def build_result(kb: KnowledgeBase, facts: Mapping[str, Any], fired: frozenset[str]) -> Result:
@@ -54,8 +73,7 @@ def build_result(kb: KnowledgeBase, facts: Mapping[str, Any], fired: frozenset[s
     )
     level = max((reason.triage for reason in reasons), key=lambda lv: lv.rank, default=Level.SELF_CARE)
     suspected = _unique(cause for reason in reasons if not reason.unsure for cause in reason.suspected)
-    # Every part was validated when it was built; constructing skips validating it all again.
-    return Result.model_construct(
+    return Result(
         triage=level,
         headline=kb.info.levels[level].headline,
         pain_type=PainType.SPECIFIC if suspected else PainType.NON_SPECIFIC,
@@ -70,6 +88,27 @@ def build_result(kb: KnowledgeBase, facts: Mapping[str, Any], fired: frozenset[s
 def _reason(
     kb: KnowledgeBase, facts: Mapping[str, Any], rule: Rule, level: Level, unsure: bool
 ) -> Reason:
+    # A reason depends only on the answers its own condition reads: share equal ones.
+    seen = tuple((key, facts.get(key)) for key in _keys_read(kb, rule.id))
+    return _shared_reason(kb, rule.id, level, unsure, seen)
+
+
+@lru_cache(maxsize=256)
+def _keys_read(kb: KnowledgeBase, rule_id: str) -> tuple[str, ...]:
+    keys: list[str] = []
+    for leaf in conditions.leaves(kb.conditions[f"rule:{rule_id}"]):
+        if leaf.field in LIST_FIELDS:
+            keys += [conditions.list_key(leaf.field, value) for value in leaf.values]
+        else:
+            keys.append(leaf.field)
+    return tuple(dict.fromkeys(keys))
+
+
+@lru_cache(maxsize=8192)
+def _shared_reason(
+    kb: KnowledgeBase, rule_id: str, level: Level, unsure: bool, seen: tuple[tuple[str, Any], ...]
+) -> Reason:
+    rule = kb.rules_by_id[rule_id]
     condition = kb.conditions[f"rule:{rule.id}"]
     if unsure:
         condition = conditions.widen_unsure(condition)
@@ -79,7 +118,7 @@ def _reason(
         triage=level,
         suspected=list(rule.suspected),
         unsure=unsure,
-        answers=evidence(kb, condition, facts),
+        answers=evidence(kb, condition, dict(seen)),
         sources=[_source(kb, source_id) for source_id in rule.sources],
     )
 
@@ -114,10 +153,21 @@ def _evidence(
 def _advice(
     kb: KnowledgeBase, level: Level, reasons: list[Reason], fired: frozenset[str]
 ) -> list[AdviceItem]:
+    rule_ids = tuple(reason.rule for reason in reasons)
+    unsure = any(reason.unsure for reason in reasons)
+    advice_fired = frozenset(name for name in fired if name.startswith(ADVICE))
+    return list(_choose_advice(kb, level, rule_ids, unsure, advice_fired))
+
+
+# The same few combinations recur across people; the items are immutable, so share them.
+@lru_cache(maxsize=4096)
+def _choose_advice(
+    kb: KnowledgeBase, level: Level, rule_ids: tuple[str, ...], unsure: bool, fired: frozenset[str]
+) -> tuple[AdviceItem, ...]:
     info = kb.info.levels[level]
     chosen = list(info.advice)
-    chosen += [advice_id for r in reasons for advice_id in kb.rules_by_id[r.rule].advice]
-    if any(reason.unsure for reason in reasons):
+    chosen += [advice_id for rule_id in rule_ids for advice_id in kb.rules_by_id[rule_id].advice]
+    if unsure:
         chosen += kb.info.unsure_advice
     if info.self_help:
         chosen += [
@@ -127,7 +177,7 @@ def _advice(
         ]
     items = [_advice_item(kb, advice_id) for advice_id in _unique(chosen)]
     items.sort(key=lambda item: ADVICE_ORDER.index(item.kind))
-    return items
+    return tuple(items)
 
 
 # Advice and source references are immutable: build each once per knowledge base, not per result.
