@@ -166,6 +166,9 @@ class _Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # Kinds ("advice", "source", ...) whose file could not be used at all: references to
+        # them are not checked, so one broken file gives one problem, not hundreds.
+        self.unavailable: set[str] = set()
 
     def add(self, file: str, item: str | None, message: str) -> None:
         self.problems.append(Problem(file, item, message))
@@ -176,6 +179,8 @@ class _Collector:
         if not isinstance(entries, dict) or not isinstance(entries.get(key), list):
             self.add(file, None, f"expected a top-level '{key}:' list")
             return []
+        if not entries[key]:
+            self.add(file, None, f"the '{key}:' list is empty")
         parsed = []
         for index, entry in enumerate(entries[key]):
             item = entry.get("id") if isinstance(entry, dict) else None
@@ -184,7 +189,8 @@ class _Collector:
             except ValidationError as error:
                 for detail in error.errors():
                     where = ".".join(str(p) for p in detail["loc"]) or "(entry)"
-                    self.add(file, str(item or f"entry {index + 1}"), f"{where}: {detail['msg']}")
+                    text = f"{where}: {detail['msg']}{_given(detail)}"
+                    self.add(file, str(item or f"entry {index + 1}"), text)
         return parsed
 
     def unique(self, file: str, kind: str, ids: list[str]) -> None:
@@ -193,6 +199,19 @@ class _Collector:
             if item in seen:
                 self.add(file, item, f"duplicate {kind} id")
             seen.add(item)
+
+
+def _given(detail: Any) -> str:
+    """The wrong value itself, for errors where it helps ("triage: ... (got 'critical')")."""
+    wrong_choice = detail["type"] in ("literal_error", "enum", "string_pattern_mismatch")
+    return f" (got {detail['input']!r})" if wrong_choice else ""
+
+
+def _raw_ids(entries: Any, key: str) -> list[str]:
+    """The ids of every entry, including entries that are otherwise invalid."""
+    if not isinstance(entries, dict) or not isinstance(entries.get(key), list):
+        return []
+    return [str(e["id"]) for e in entries[key] if isinstance(e, dict) and "id" in e]
 
 
 def load(directory: Path | None = None) -> KnowledgeBase:
@@ -220,13 +239,15 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     rules = found.models("rules.yaml", raw["rules.yaml"], "rules", Rule)
     advice = found.models("advice.yaml", raw["advice.yaml"], "advice", Advice)
     sources = found.models("sources.yaml", raw["sources.yaml"], "sources", Source)
-    for file, kind, items in (
-        ("questions.yaml", "question", questions),
-        ("rules.yaml", "rule", rules),
-        ("advice.yaml", "advice", advice),
-        ("sources.yaml", "source", sources),
+    for file, kind, key in (
+        ("questions.yaml", "question", "questions"),
+        ("rules.yaml", "rule", "rules"),
+        ("advice.yaml", "advice", "advice"),
+        ("sources.yaml", "source", "sources"),
     ):
-        found.unique(file, kind, [item.id for item in items])
+        found.unique(file, kind, _raw_ids(raw[file], key))
+        if any(p.file == file and p.item is None for p in found.problems):
+            found.unavailable.add(kind)
     parsed = _parse_conditions(questions, rules, advice, found)
     if info is None:
         return None, found.problems
@@ -246,7 +267,10 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
 
 def _read(path: Path, found: _Collector) -> Any:
     try:
-        return read_yaml(path)
+        data = read_yaml(path)
+        if data is None:
+            found.add(path.name, None, "file is empty (or only comments)")
+        return data
     except FileNotFoundError:
         found.add(path.name, None, "file is missing")
     except (OSError, UnicodeDecodeError) as error:
@@ -266,7 +290,7 @@ def _ruleset_info(raw: Any, found: _Collector) -> RulesetInfo | None:
     except ValidationError as error:
         for detail in error.errors():
             where = ".".join(str(p) for p in detail["loc"])
-            found.add("ruleset.yaml", None, f"{where}: {detail['msg']}")
+            found.add("ruleset.yaml", None, f"{where}: {detail['msg']}{_given(detail)}")
     return None
 
 
@@ -315,6 +339,8 @@ def _check_references(kb: KnowledgeBase, found: _Collector) -> None:
 def _known(
     file: str, item: str, kind: str, ids: list[str], known: dict[str, Any], found: _Collector
 ) -> None:
+    if kind in found.unavailable:
+        return
     for ref in ids:
         if ref not in known:
             found.add(file, item, f"unknown {kind} id {ref!r}; known: {', '.join(sorted(known)) or 'none'}")
@@ -337,6 +363,8 @@ def _check_questions(kb: KnowledgeBase, found: _Collector) -> None:
         if later:
             found.add("questions.yaml", question.id, f"when: refers to {sorted(later)}, asked later or never")
         asked.add(question.id)
+    if "question" in found.unavailable:
+        return
     for missing in sorted(set(expected) - asked):
         found.add("questions.yaml", missing, "this answer field has no question")
 
