@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage import __version__
-from triage.errors import TriageError
+from triage.errors import TriageError, UsageError
 
 if TYPE_CHECKING:
     from triage.knowledge import KnowledgeBase
@@ -26,10 +26,8 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    command: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
-    if command is None:
-        parser.print_help()
-        return EXIT_OK
+    # No command: start the quiz (in a terminal; elsewhere `run_quiz` says what to do instead).
+    command: Callable[[argparse.Namespace], int] = getattr(args, "run", run_quiz)
     try:
         return command(args)
     except TriageError as error:
@@ -87,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("directory", metavar="DIR", nargs="?", type=Path, help="default: the built-in rules/")
     check.set_defaults(run=run_check)
+
+    quiz = commands.add_parser(
+        "quiz", parents=[common], help="answer the questions in the terminal (the default)",
+        description="Ask the questions one by one, show the result and offer to save it. "
+        "Ctrl-C keeps the answers so far in a resume file.",
+    )
+    quiz.add_argument(
+        "--save", metavar="FILE", type=Path, help="save the assessment to FILE without asking"
+    )
+    quiz.add_argument("--resume", metavar="FILE", type=Path, help="continue a quiz stopped earlier")
+    quiz.set_defaults(run=run_quiz)
     return parser
 
 
@@ -134,3 +143,27 @@ def run_check(args: argparse.Namespace) -> int:
         f"{len(kb.advice)} advice texts, {len(kb.sources)} sources)"
     )
     return EXIT_OK
+
+
+def run_quiz(args: argparse.Namespace) -> int:
+    """The interactive quiz; only this command loads the prompt library."""
+    for name, stream in (("standard input", sys.stdin), ("standard output", sys.stdout)):
+        if not stream.isatty():
+            raise UsageError(
+                f"{name} is not a terminal, so the quiz cannot run here; to triage answers "
+                "from a file use 'triage assess FILE' (or 'triage assess -' for standard input)"
+            )
+    from triage import quiz, render
+    from triage.prompts import PromptAsker
+
+    kb = load_knowledge(args)
+    resume: Path | None = getattr(args, "resume", None)
+    session = quiz.Session(
+        kb,
+        PromptAsker(kb),
+        answers=quiz.load_resume(str(resume), kb) if resume is not None else {},
+        save_to=getattr(args, "save", None),
+        resume_from=resume,
+        colour=render.use_colour(sys.stdout),
+    )
+    return EXIT_INTERRUPTED if session.run() is quiz.Ending.INTERRUPTED else EXIT_OK
