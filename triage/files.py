@@ -36,9 +36,11 @@ def write_atomic(path: Path, text: str, *, overwrite: bool = False) -> Path:
             os.replace(temporary, path)
         else:
             _link_new(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(error, OSError):  # a full disk, an I/O error: say so, never crash
+            raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
         raise
     return path
 
@@ -48,7 +50,8 @@ def _link_new(temporary: str, path: Path) -> None:
     try:
         os.link(temporary, path)  # fails if `path` exists: no race with another writer
     except FileExistsError:
-        raise FileExistsRefused(f"{path}: already exists; not replaced (choose another name)") from None
+        message = f"{path}: already exists; not replaced (choose another name)"
+        raise FileExistsRefused(message) from None
     except OSError:
         if path.exists():
             raise FileExistsRefused(f"{path}: already exists; not replaced") from None

@@ -1,0 +1,190 @@
+"""Writing files: atomic (a temporary file in the same folder, then a rename or link), private
+(0600, whatever the umask), never over an existing file unless asked, and a failed write leaves
+the old file as it was and no temporary file behind."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from triage import files
+from triage.errors import FileExistsRefused, TriageError, UsageError
+
+TEXT = '{"answers": {"age": 40}}\n'
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def leftovers(directory: Path, keep: set[str]) -> list[str]:
+    return sorted(name for name in os.listdir(directory) if name not in keep)
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """A umask that lets everyone read new files: the 0600 must not depend on the umask."""
+    before = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def test_a_new_file_is_written_whole_and_private(tmp_path, open_umask) -> None:
+    path = tmp_path / "assessment.json"
+    assert files.write_atomic(path, TEXT) == path
+    assert path.read_text(encoding="utf-8") == TEXT
+    assert mode(path) == 0o600
+    assert leftovers(tmp_path, {"assessment.json"}) == []
+
+
+def test_unicode_text_is_written_as_utf8(tmp_path) -> None:
+    path = tmp_path / "a.json"
+    files.write_atomic(path, "Fieber: ja, 38 °C – “Rücken”\n")
+    assert path.read_bytes().decode("utf-8") == "Fieber: ja, 38 °C – “Rücken”\n"
+
+
+def test_an_existing_file_is_never_replaced_unless_asked(tmp_path) -> None:
+    path = tmp_path / "assessment.json"
+    path.write_text("old")
+    with pytest.raises(FileExistsRefused, match="already exists"):
+        files.write_atomic(path, TEXT)
+    assert path.read_text() == "old"
+    assert leftovers(tmp_path, {"assessment.json"}) == []
+
+
+def test_replacing_when_asked_is_atomic_and_private(tmp_path, open_umask, monkeypatch) -> None:
+    path = tmp_path / "assessment.json"
+    path.write_text("old")
+    path.chmod(0o644)
+    renames = []
+    real_replace = os.replace
+
+    def watched_replace(source, target) -> None:
+        # At the moment of the rename the new text is complete, private and in the same folder,
+        # and the old file is still untouched.
+        renames.append((Path(source).parent, Path(source).read_text(), mode(Path(source))))
+        assert path.read_text() == "old"
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", watched_replace)
+    files.write_atomic(path, TEXT, overwrite=True)
+    assert renames == [(tmp_path, TEXT, 0o600)]
+    assert path.read_text() == TEXT and mode(path) == 0o600
+    assert leftovers(tmp_path, {"assessment.json"}) == []
+
+
+def test_a_new_file_appears_complete_in_one_step(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "assessment.json"
+    links = []
+    real_link = os.link
+
+    def watched_link(source, target) -> None:
+        assert not path.exists()
+        links.append(Path(source).read_text())
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", watched_link)
+    files.write_atomic(path, TEXT)
+    assert links == [TEXT] and path.read_text() == TEXT
+
+
+def test_a_file_that_appears_meanwhile_is_not_replaced(tmp_path, monkeypatch) -> None:
+    """Another program creates the file between the check and the move: it wins."""
+    path = tmp_path / "assessment.json"
+    real_link = os.link
+
+    def someone_else_first(source, target) -> None:
+        Path(target).write_text("theirs")
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", someone_else_first)
+    with pytest.raises(FileExistsRefused):
+        files.write_atomic(path, TEXT)
+    assert path.read_text() == "theirs"
+    assert leftovers(tmp_path, {"assessment.json"}) == []
+
+
+def test_file_systems_without_hard_links_still_get_the_file(tmp_path, monkeypatch) -> None:
+    def no_links(source, target) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = tmp_path / "assessment.json"
+    files.write_atomic(path, TEXT)
+    assert path.read_text() == TEXT and mode(path) == 0o600
+    assert leftovers(tmp_path, {"assessment.json"}) == []
+
+
+@pytest.mark.parametrize("overwrite", [False, True], ids=["new", "replace"])
+@pytest.mark.parametrize("failing", ["fsync", "write", "chmod"])
+def test_a_failed_write_keeps_the_old_file_and_leaves_nothing_behind(
+    tmp_path, monkeypatch, failing, overwrite
+) -> None:
+    path = tmp_path / "assessment.json"
+    if overwrite:
+        path.write_text("old")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if failing == "write":
+        real_fdopen = os.fdopen
+
+        def fdopen_with_failing_write(*args, **kwargs):
+            stream = real_fdopen(*args, **kwargs)
+            stream.write = disk_full
+            return stream
+
+        monkeypatch.setattr(os, "fdopen", fdopen_with_failing_write)
+    else:
+        monkeypatch.setattr(os, failing, disk_full)
+    with pytest.raises(UsageError, match="cannot write: No space left on device"):
+        files.write_atomic(path, TEXT, overwrite=overwrite)
+    monkeypatch.undo()
+    if overwrite:
+        assert path.read_text() == "old"
+    else:
+        assert not path.exists()
+    assert leftovers(tmp_path, {"assessment.json"}) == []
+
+
+def test_an_interrupted_write_leaves_nothing_behind(tmp_path, monkeypatch) -> None:
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        files.write_atomic(tmp_path / "a.json", TEXT)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_directory_is_not_a_file_name(tmp_path) -> None:
+    with pytest.raises(UsageError, match="is a directory"):
+        files.write_atomic(tmp_path, TEXT, overwrite=True)
+
+
+def test_a_folder_that_does_not_exist(tmp_path) -> None:
+    with pytest.raises(UsageError, match="cannot write here"):
+        files.write_atomic(tmp_path / "no" / "such" / "a.json", TEXT)
+
+
+def test_a_folder_without_write_permission(tmp_path, monkeypatch) -> None:
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", denied)
+    with pytest.raises(UsageError, match="cannot write here: Permission denied"):
+        files.write_atomic(tmp_path / "a.json", TEXT)
+
+
+def test_write_errors_are_triage_errors_the_command_line_reports() -> None:
+    """Callers (the quiz, the command line) catch TriageError; a raw OSError would crash them."""
+    assert issubclass(UsageError, TriageError) and issubclass(FileExistsRefused, TriageError)
