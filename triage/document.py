@@ -1,4 +1,8 @@
-"""Assessment documents: the answers, the result at the time, and where they came from."""
+"""Assessment documents: the answers, the result at the time, and where they came from.
+
+A document is what the quiz saves. Reading one back re-assesses its answers with today's rules;
+`result_change` says, in one line, when the saved result no longer matches (the rules changed).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from triage import __version__
+from triage.errors import InputError
 from triage.knowledge import KnowledgeBase
-from triage.models import Answers, AssessmentDocument, Metadata, Result
+from triage.models import SCHEMA_VERSION, Answers, AssessmentDocument, Metadata, Result
 
 DOCUMENT_VERSION = 1
 
@@ -21,10 +26,37 @@ def new_document(answers: Answers, result: Result | None, kb: KnowledgeBase) -> 
             tool="triage",
             tool_version=__version__,
             ruleset=kb.label,
-            created=datetime.now().astimezone().isoformat(timespec="seconds"),
+            ruleset_name=kb.info.name,  # type: ignore[call-arg]  # Metadata allows extra keys
+            ruleset_version=kb.info.version,
+            schema_version=SCHEMA_VERSION,
+            created=now(),
             document_version=DOCUMENT_VERSION,
         ),
     )
+
+
+def now() -> str:
+    """The local time with its offset, to the second (e.g. 2025-01-15T10:30:00+01:00)."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def created(document: AssessmentDocument, name: str) -> str | None:
+    """When the document was saved, with a time zone (a time without one is read as local
+    time); None when the document does not say. A value that is no date is an InputError."""
+    text = document.metadata.created
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            name,
+            f"{text!r} is not a date and time such as 2025-01-15T10:30:00+01:00",
+            "metadata.created",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # a naive time is local time; an aware one stays as written
+    return moment.isoformat(timespec="seconds")
 
 
 def to_json(document: AssessmentDocument) -> str:
@@ -33,10 +65,49 @@ def to_json(document: AssessmentDocument) -> str:
 
 def stored_result_differs(document: AssessmentDocument, result: Result) -> bool:
     """True when the result saved in a document is not what today's rules conclude."""
-    stored: dict[str, Any] | None = document.result
-    if not stored:
-        return False
+    return result_change(document, result) is not None
+
+
+def result_change(document: AssessmentDocument, result: Result) -> str | None:
+    """How the saved result differs from today's, in words; None when it does not (or when the
+    document saved no result). Only what matters is compared: the level, the pain type, the
+    suspected causes and which rules fired (not wording, advice or order)."""
+    stored: Any = document.result
+    if not stored or not isinstance(stored, dict):
+        return None
     today = result.model_dump(mode="json")
-    keys = ("triage", "pain_type", "suspected")
-    rules = lambda r: sorted(reason.get("rule") for reason in r.get("reasons", []))  # noqa: E731
-    return any(stored.get(k) != today[k] for k in keys) or rules(stored) != rules(today)
+    changes = []
+    for key in ("triage", "pain_type"):
+        if stored.get(key) != today[key]:
+            changes.append(f"{key} {stored.get(key) or 'none'} -> {today[key]}")
+    if _names(stored.get("suspected")) != _names(today["suspected"]):
+        changes.append(
+            f"suspected {_listed(stored.get('suspected'))} -> {_listed(today['suspected'])}"
+        )
+    before, after = _rules(stored), _rules(today)
+    if after - before:
+        changes.append(f"rules now firing: {', '.join(sorted(after - before))}")
+    if before - after:
+        changes.append(f"rules no longer firing: {', '.join(sorted(before - after))}")
+    if not changes:
+        return None
+    saved_with = stored.get("ruleset") or document.metadata.ruleset or "an unknown rule set"
+    return (
+        f"the saved result (from {saved_with}) differs from what today's rules ({result.ruleset}) "
+        f"conclude: {'; '.join(changes)}; showing today's result"
+    )
+
+
+def _names(values: Any) -> set[str]:
+    return {str(v) for v in values} if isinstance(values, list) else set()
+
+
+def _listed(values: Any) -> str:
+    return ", ".join(sorted(_names(values))) or "none"
+
+
+def _rules(result: dict[str, Any]) -> set[str]:
+    reasons = result.get("reasons")
+    if not isinstance(reasons, list):
+        return set()
+    return {str(r.get("rule")) for r in reasons if isinstance(r, dict)}
