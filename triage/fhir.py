@@ -1,0 +1,298 @@
+"""HL7 FHIR R4 export: the quiz as a `Questionnaire`, answers as a `QuestionnaireResponse`.
+
+Both are plain dicts built from the knowledge base in rules/, so no FHIR library is needed at
+run time (the tests validate every output with fhir.resources' R4B models).
+
+Mapping:
+- one item per question, linkId = question id (= the answers field or symptom name);
+- number -> `integer` with minValue/maxValue; single -> `choice`; multi -> `choice` + `repeats`;
+  yes/no/unsure symptoms -> `choice` with three codes (FHIR `boolean` has no "not sure");
+- codes live in code systems under CANONICAL_BASE: one per choice question, one for yes/no/unsure;
+- the question's help text is a nested `display` item with itemControl "help";
+- the skip logic (`when`) becomes `enableWhen` + `enableBehavior` (see `enable_when`).
+
+Skip logic: FHIR enableWhen is one flat list of tests joined by all or by any. A `when` that is
+a single test, an `any` of tests, or an `all` of tests translates exactly:
+- `field: value` (or a list of values) -> `=` with the value's coding, one test per value;
+- `optional_field: not_answered` -> `exists false` (a question that was skipped has no answer);
+- numbers: gte/gt/lte/lt -> `>=`, `>`, `<=`, `<` with answerInteger;
+- a list field (several answers) holds when any answer equals the value (FHIR's rule for `=`).
+Anything else (an `any` inside an `all`, an `all` inside an `any`, at_least) cannot be written
+exactly. Then the item gets a wider condition (tests are dropped, never added), so a FHIR form
+asks the question at least whenever the quiz would: asking more is safe, skipping a warning sign
+is not. Such items carry the extension ENABLE_WHEN_APPROXIMATE, which quotes the exact `when`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from triage.conditions import NOT_ANSWERED, AllOf, AnyOf, AtLeast, Condition, Leaf
+from triage.knowledge import KnowledgeBase, Question
+from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answers
+
+# No server publishes these resources; a canonical URL only has to be stable and ours, and a
+# `.invalid` host (RFC 2606) can never belong to anyone else. Change it here, in one place, if
+# the project gets a home page.
+CANONICAL_BASE = "https://triage.invalid/fhir"
+ENABLE_WHEN_APPROXIMATE = f"{CANONICAL_BASE}/StructureDefinition/enable-when-approximate"
+SYMPTOM_SYSTEM = f"{CANONICAL_BASE}/CodeSystem/yes-no-unsure"
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
+ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
+
+
+def questionnaire_url(kb: KnowledgeBase) -> str:
+    return f"{CANONICAL_BASE}/Questionnaire/{kb.info.name}"
+
+
+def canonical(kb: KnowledgeBase) -> str:
+    """The versioned reference a QuestionnaireResponse uses: url|version."""
+    return f"{questionnaire_url(kb)}|{kb.info.version}"
+
+
+def code_system(question: Question) -> str:
+    if question.kind == "symptom":
+        return SYMPTOM_SYSTEM
+    return f"{CANONICAL_BASE}/CodeSystem/{question.id}"
+
+
+def coding(kb: KnowledgeBase, question: Question, code: str) -> dict[str, str]:
+    if question.kind == "symptom":
+        labels: dict[str, str] = {str(k): v for k, v in kb.info.symptom_choices.items()}
+        display = labels.get(code, code)
+    else:
+        display = question.label_of(code)
+    return {"system": code_system(question), "code": code, "display": display}
+
+
+def codes(kb: KnowledgeBase, question: Question) -> list[str]:
+    if question.kind == "symptom":
+        return list(kb.info.symptom_choices)
+    return [choice.value for choice in question.choices]
+
+
+# ---------------------------------------------------------------------------------------------
+# Questionnaire
+
+
+def questionnaire(kb: KnowledgeBase) -> dict[str, Any]:
+    """The quiz as an R4 Questionnaire: every question, in order, with its skip logic."""
+    return {
+        "resourceType": "Questionnaire",
+        "id": kb.info.name,
+        "url": questionnaire_url(kb),
+        "version": kb.info.version,
+        "name": "".join(part.capitalize() for part in kb.info.name.replace("_", "-").split("-")),
+        "title": kb.info.name.replace("-", " ").replace("_", " ").capitalize(),
+        "status": "active",
+        "subjectType": ["Patient"],
+        "description": " ".join(kb.info.description.split()),
+        "item": [question_item(kb, question) for question in kb.questions],
+    }
+
+
+def question_item(kb: KnowledgeBase, question: Question) -> dict[str, Any]:
+    item: dict[str, Any] = {"linkId": question.id, "text": question.text}
+    if question.kind == "number":
+        low, high = NUMBER_FIELDS[question.id]
+        item["type"] = "integer"
+        item["extension"] = [
+            {"url": MIN_VALUE, "valueInteger": low},
+            {"url": MAX_VALUE, "valueInteger": high},
+        ]
+    else:
+        item["type"] = "choice"
+        item["answerOption"] = [
+            {"valueCoding": coding(kb, question, c)} for c in codes(kb, question)
+        ]
+    if question.kind == "multi":
+        item["repeats"] = True
+    if question.id in REQUIRED_FIELDS:
+        item["required"] = True
+    condition = kb.conditions.get(f"question:{question.id}")
+    if condition is not None:
+        item.update(enable_when(kb, condition))
+        if not is_exact(kb, condition):
+            item.setdefault("extension", []).append(_approximate_note(question))
+    if question.help:
+        item["item"] = [_help_item(question)]
+    return item
+
+
+def _help_item(question: Question) -> dict[str, Any]:
+    control = {"system": ITEM_CONTROL_SYSTEM, "code": "help", "display": "Help-Button"}
+    return {
+        "linkId": f"{question.id}.help",
+        "type": "display",
+        "text": " ".join(question.help.split()) if question.help else "",
+        "extension": [{"url": ITEM_CONTROL, "valueCodeableConcept": {"coding": [control]}}],
+    }
+
+
+def _approximate_note(question: Question) -> dict[str, Any]:
+    return {
+        "url": ENABLE_WHEN_APPROXIMATE,
+        "valueString": "enableWhen is wider than the rule set's condition, which FHIR cannot "
+        "express exactly, so this item may be enabled when the quiz would skip it (asking more "
+        f"is safe). Exact condition: {json.dumps(question.when, ensure_ascii=False)}",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Skip logic -> enableWhen
+
+
+@dataclass(frozen=True)
+class Tests:
+    """enableWhen tests joined by `any` or `all`, and whether they mean exactly the condition
+    (when not, they hold at least whenever it does). No tests: always enabled."""
+
+    tests: tuple[dict[str, Any], ...]
+    exact: bool
+
+
+def enable_when(kb: KnowledgeBase, condition: Condition) -> dict[str, Any]:
+    """`enableWhen` (+ `enableBehavior` when there are several tests) for a condition."""
+    behaviour, found = _best_form(kb, condition)
+    if not found.tests:
+        return {}
+    result: dict[str, Any] = {"enableWhen": list(found.tests)}
+    if len(found.tests) > 1:
+        result["enableBehavior"] = behaviour
+    return result
+
+
+def is_exact(kb: KnowledgeBase, condition: Condition) -> bool:
+    return _best_form(kb, condition)[1].exact
+
+
+def _best_form(kb: KnowledgeBase, condition: Condition) -> tuple[str, Tests]:
+    """Try the form that suits the condition first; take an exact one, else the tighter one."""
+    as_any, as_all = _any_form(kb, condition), _all_form(kb, condition)
+    prefer_all = isinstance(condition, AllOf) or (isinstance(condition, Leaf) and condition.bounds)
+    options = [("all", as_all), ("any", as_any)]
+    if not prefer_all:
+        options.reverse()
+    usable = [(name, form) for name, form in options if form is not None]
+    for name, form in usable:
+        if form.exact:
+            return name, form
+    for name, form in usable:
+        if form.tests:
+            return name, form
+    return "any", Tests((), exact=False)
+
+
+def _any_form(kb: KnowledgeBase, condition: Condition) -> Tests | None:
+    """Tests joined by `any` that hold whenever the condition does (None: no such tests)."""
+    match condition:
+        case Leaf(bounds=bounds) if bounds:
+            return Tests(_bound_tests(condition)[:1], exact=len(bounds) == 1)
+        case Leaf():
+            return Tests(_value_tests(kb, condition), exact=True)
+        case AnyOf(parts=parts) | AtLeast(count=1, parts=parts):
+            forms = [_any_form(kb, part) for part in parts]
+            if any(form is None for form in forms):
+                return None
+            return _joined(forms, exact=all(form.exact for form in forms if form))
+        case AllOf(parts=parts) | AtLeast(parts=parts) if len(parts) == 1:
+            return _any_form(kb, parts[0])
+        case AtLeast(parts=parts):  # at least k of n (k > 1) implies at least one of them
+            widened = _any_form(kb, AnyOf(parts))
+            return Tests(widened.tests, exact=False) if widened else None
+        case AllOf(parts=parts):  # a conjunction implies each of its parts: keep one of them
+            found = [_any_form(kb, part) for part in parts]
+            kept = [form for form in found if form is not None]
+            if not kept:
+                return None
+            return Tests(min(kept, key=lambda form: len(form.tests)).tests, exact=False)
+    raise AssertionError(f"unknown condition {condition!r}")
+
+
+def _all_form(kb: KnowledgeBase, condition: Condition) -> Tests:
+    """Tests joined by `all` that hold whenever the condition does (dropping tests widens)."""
+    match condition:
+        case Leaf(bounds=bounds) if bounds:
+            return Tests(_bound_tests(condition), exact=True)
+        case Leaf():
+            tests = _value_tests(kb, condition)
+            return Tests(tests, exact=True) if len(tests) == 1 else Tests((), exact=False)
+        case AllOf(parts=parts):
+            forms = [_all_form(kb, part) for part in parts]
+            return _joined(forms, exact=all(form.exact for form in forms))
+        case AtLeast(count=count, parts=parts) if count == len(parts):
+            return _all_form(kb, AllOf(parts))
+        case AnyOf(parts=parts) | AtLeast(parts=parts) if len(parts) == 1:
+            return _all_form(kb, parts[0])
+        case AnyOf() | AtLeast():
+            return Tests((), exact=False)
+    raise AssertionError(f"unknown condition {condition!r}")
+
+
+def _joined(forms: list[Any], exact: bool) -> Tests:
+    unique = {json.dumps(test, sort_keys=True): test for form in forms for test in form.tests}
+    return Tests(tuple(unique.values()), exact=exact)
+
+
+_OPERATORS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+
+
+def _bound_tests(leaf: Leaf) -> tuple[dict[str, Any], ...]:
+    return tuple(
+        {"question": leaf.field, "operator": _OPERATORS[op], "answerInteger": number}
+        for op, number in leaf.bounds
+    )
+
+
+def _value_tests(kb: KnowledgeBase, leaf: Leaf) -> tuple[dict[str, Any], ...]:
+    question = kb.questions_by_id[leaf.field]
+    tests: list[dict[str, Any]] = []
+    for value in leaf.values:
+        # (The `when` language never tests a symptom for "no": an unasked symptom counts as no.)
+        if value == NOT_ANSWERED:
+            tests.append({"question": leaf.field, "operator": "exists", "answerBoolean": False})
+        else:
+            code = coding(kb, question, value)
+            tests.append({"question": leaf.field, "operator": "=", "answerCoding": code})
+    return tuple(tests)
+
+
+# ---------------------------------------------------------------------------------------------
+# QuestionnaireResponse
+
+
+def questionnaire_response(answers: Answers, kb: KnowledgeBase, authored: str) -> dict[str, Any]:
+    """The answers as an R4 QuestionnaireResponse to `questionnaire(kb)`: one item per answered
+    question, in the questionnaire's order. `authored` is a date-time with a time zone.
+
+    Answers to questions the quiz would have skipped are kept: the rules read them."""
+    data = answers.model_dump(mode="json", exclude_none=True)
+    symptoms = data.get("symptoms", {})
+    items = []
+    for question in kb.questions:
+        value = symptoms.get(question.id) if question.kind == "symptom" else data.get(question.id)
+        values = value if isinstance(value, list) else [] if value is None else [value]
+        if values:
+            answer = [_answer(kb, question, v) for v in values]
+            items.append({"linkId": question.id, "text": question.text, "answer": answer})
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": canonical(kb),
+        "status": "completed",
+        "authored": authored,
+        "item": items,
+    }
+
+
+def _answer(kb: KnowledgeBase, question: Question, value: Any) -> dict[str, Any]:
+    if question.kind == "number":
+        return {"valueInteger": value}
+    return {"valueCoding": coding(kb, question, str(value))}
+
+
+def to_json(resource: dict[str, Any]) -> str:
+    return json.dumps(resource, indent=2, ensure_ascii=False)
