@@ -71,11 +71,41 @@ def build_parser() -> argparse.ArgumentParser:
         "assess", parents=[common], help="triage an answers file (or assessment document)",
         description="Triage the answers in FILE ('-' for standard input) and print the result.",
     )
-    assess.add_argument("file", metavar="FILE", help="answers file or saved assessment; '-' = stdin")
+    assess.add_argument(
+        "file", metavar="FILE", nargs="?", help="answers file or saved assessment; '-' = stdin"
+    )
     output = assess.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print the result object as JSON")
-    output.add_argument("--format", choices=["text", "json"], default=None, help="output format")
+    output.add_argument(
+        "--json", action="store_true", help="print the result object as JSON (= --format json)"
+    )
+    output.add_argument(
+        "--format", choices=["text", "json", "markdown"], default=None,
+        help="text (default), json (the result object) or markdown (a one-page summary for a "
+        "doctor)",
+    )
+    assess.add_argument(
+        "--batch", metavar="JSONL",
+        help="assess one answers object per line of JSONL ('-' = stdin) and write one compact JSON "
+        "result per line, in order; a bad line gives {\"line\": N, \"error\": ...} and exit code 2",
+    )
     assess.set_defaults(run=run_assess)
+
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema (2020-12) of the answers file",
+        description="Print the JSON Schema (draft 2020-12) of the answers file, or of the "
+        "assessment document with --document.",
+    )
+    schema.add_argument("--document", action="store_true", help="the schema of a saved assessment")
+    schema.set_defaults(run=run_schema)
+
+    fhir = commands.add_parser(
+        "fhir", parents=[common], help="print the questions or an answers file as FHIR R4",
+        description="With --questionnaire: print the questions as a FHIR R4 Questionnaire. "
+        "With FILE: print the answers in FILE ('-' = stdin) as a FHIR R4 QuestionnaireResponse.",
+    )
+    fhir.add_argument("file", metavar="FILE", nargs="?", help="answers file or saved assessment")
+    fhir.add_argument("--questionnaire", action="store_true", help="print the Questionnaire")
+    fhir.set_defaults(run=run_fhir)
 
     rules = commands.add_parser("rules", parents=[common], help="list the rules: id, level, title, sources")
     rules.set_defaults(run=run_rules)
@@ -106,16 +136,76 @@ def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
 
 
 def run_assess(args: argparse.Namespace) -> int:
-    from triage import outcome, render
+    from triage import document, outcome, render
     from triage.inputs import load_answers
 
-    answers, _document = load_answers(args.file)
+    if args.batch is not None:
+        return run_batch(args)
+    if args.file is None:
+        raise UsageError("assess: give an answers FILE ('-' for standard input), or --batch JSONL")
+    answers, saved = load_answers(args.file)
     kb = load_knowledge(args)
     result = outcome.assess(answers, kb)
+    if saved is not None:
+        change = document.result_change(saved, result)
+        if change:  # stdout stays the result alone, so --json output remains parseable
+            print(f"triage: note: {display_name(args.file)}: {change}", file=sys.stderr)
     if args.json or args.format == "json":
         print(render.to_json(result))
+    elif args.format == "markdown":
+        from triage import markdown
+
+        when = document.created(saved, display_name(args.file)) if saved else None
+        print(markdown.to_markdown(answers, result, kb, saved=when, made=document.now()), end="")
     else:
         print(render.to_text(result, kb, colour=render.use_colour(sys.stdout)), end="")
+    return EXIT_OK
+
+
+def display_name(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """`assess --batch`: JSON lines in, JSON lines out; exit code 2 if any line failed."""
+    from triage import batch
+
+    if args.file is not None:
+        raise UsageError("assess: give either FILE or --batch JSONL, not both")
+    if args.format not in (None, "json"):
+        raise UsageError(f"assess --batch writes JSON lines; --format {args.format} cannot be used")
+    kb = load_knowledge(args)
+    with batch.opened(args.batch) as stream:
+        tally = batch.assess_lines(batch.lines_of(stream), kb, sys.stdout)
+    if tally.failed:
+        total = tally.failed + tally.assessed
+        name = display_name(args.batch)
+        return fail(f"{name}: {tally.failed} of {total} lines failed", EXIT_USAGE)
+    return EXIT_OK
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from triage import schema
+
+    print(schema.to_json(schema.document_schema() if args.document else schema.answers_schema()))
+    return EXIT_OK
+
+
+def run_fhir(args: argparse.Namespace) -> int:
+    from triage import document, fhir
+    from triage.inputs import load_answers
+
+    if args.questionnaire == (args.file is not None):
+        raise UsageError("fhir: give either --questionnaire or an answers FILE")
+    if args.questionnaire:
+        print(fhir.to_json(fhir.questionnaire(load_knowledge(args))))
+        return EXIT_OK
+    answers, saved = load_answers(args.file)
+    kb = load_knowledge(args)
+    authored = document.created(saved, display_name(args.file)) if saved else None
+    # A saved document says when it was answered; bare answers are dated now.
+    authored = authored or document.now()
+    print(fhir.to_json(fhir.questionnaire_response(answers, kb, authored)))
     return EXIT_OK
 
 

@@ -1,0 +1,137 @@
+"""A one-page Markdown summary of an assessment, for a doctor: the result, the reasons with the
+answers behind them and their sources, and every answer in plain words.
+
+It reads well as plain text (to print or paste into a message) and renders as a page. Every
+word about the person or the rules comes from the Result and the knowledge base.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from triage.knowledge import KnowledgeBase, Question
+from triage.models import Answers, Reason, Result, SourceRef
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def to_markdown(
+    answers: Answers, result: Result, kb: KnowledgeBase, *, saved: str | None, made: str
+) -> str:
+    """The summary. `saved`: when the answers were saved (None if unknown); `made`: now."""
+    sources = _numbered_sources(result.reasons)
+    parts = [
+        f"# {_title(kb)}",
+        _result(result, kb, saved, made),
+        _reasons(result.reasons, sources),
+        _answers(answers, kb),
+        _now(result),
+        _sources(sources),
+        f"---\n\n*{_md(result.disclaimer)}*",
+    ]
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _title(kb: KnowledgeBase) -> str:
+    return f"{kb.info.name.replace('-', ' ').capitalize()}: summary"
+
+
+def _result(result: Result, kb: KnowledgeBase, saved: str | None, made: str) -> str:
+    if result.suspected:
+        causes = "; ".join(_md(kb.info.causes[cause]) for cause in result.suspected)
+        kind = f"specific; possible cause (not a diagnosis): {causes}"
+    else:
+        kind = "non-specific (no particular cause is suspected from the answers)"
+    lines = [
+        f"**{_md(result.headline)}**",
+        "",
+        _md(" ".join(kb.info.levels[result.triage].summary.split())),
+        "",
+        f"- Triage level: `{result.triage.value}`",
+        f"- Type of pain: {kind}",
+    ]
+    if saved:
+        lines.append(f"- Answers saved: {saved}")
+    lines.append(f"- Assessed: {made} with rule set {_md(result.ruleset)}")
+    return "\n".join(lines)
+
+
+def _numbered_sources(reasons: list[Reason]) -> dict[str, tuple[int, SourceRef]]:
+    numbered: dict[str, tuple[int, SourceRef]] = {}
+    for reason in reasons:
+        for source in reason.sources:
+            numbered.setdefault(source.id, (len(numbered) + 1, source))
+    return numbered
+
+
+def _reasons(reasons: list[Reason], sources: dict[str, tuple[int, SourceRef]]) -> str:
+    if not reasons:
+        return (
+            "## Reasons\n\nNone of the warning signs or patterns in the rules matched the answers."
+        )
+    lines = ["## Reasons"]
+    for index, reason in enumerate(reasons, start=1):
+        unsure = " (rests on a 'Not sure' answer)" if reason.unsure else ""
+        lines.append("")
+        level, rule = reason.triage.value, reason.rule
+        lines.append(f"{index}. **{_md(reason.title)}**{unsure}: `{level}`, rule `{rule}`")
+        if reason.answers:
+            lines.append(f"   - Answers: {'; '.join(_md(e.text) for e in reason.answers)}")
+        cited = ", ".join(f"[{sources[s.id][0]}]" for s in reason.sources)
+        lines.append(f"   - Sources: {cited}")  # [n] without a link definition stays text
+    return "\n".join(lines)
+
+
+def _answers(answers: Answers, kb: KnowledgeBase) -> str:
+    data = answers.model_dump(mode="json", exclude_none=True)
+    about, symptoms = [], []
+    for question in kb.questions:
+        if question.kind == "symptom":
+            value = data.get("symptoms", {}).get(question.id)
+            if value is not None:
+                words = _md(kb.info.symptom_choices.get(value, value))
+                symptoms.append((question, f"**{words}**" if value != "no" else words))
+        elif question.id in data:
+            about.append((question, _md(_in_words(question, data[question.id]))))
+    lines = ["## Answers", "", *_table(about)]
+    if symptoms:
+        lines += ["", "Symptoms asked about (not asked counts as no):", "", *_table(symptoms)]
+    return "\n".join(lines)
+
+
+def _in_words(question: Question, value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(question.label_of(v) for v in value) or "none"
+    if question.kind == "number":
+        return str(value)
+    return question.label_of(value)
+
+
+def _table(rows: list[tuple[Question, str]]) -> list[str]:
+    return ["| Question | Answer |", "|---|---|"] + [
+        f"| {_md(question.short)} | {answer} |" for question, answer in rows
+    ]
+
+
+def _now(result: Result) -> str:
+    items = [item for item in result.advice if item.kind == "now"]
+    if not items:
+        return ""
+    body = "\n".join(f"- {_md(' '.join(item.text.split()))}" for item in items)
+    return f"## What to do now\n\n{body}"
+
+
+def _sources(sources: dict[str, tuple[int, SourceRef]]) -> str:
+    if not sources:
+        return ""
+    lines = ["## Sources", ""]
+    for number, source in sources.values():
+        link = f" <{source.url}>" if source.url else ""
+        lines.append(f"{number}. {_md(source.title)}{link}")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    """Plain text made safe for Markdown: characters with a meaning there are escaped."""
+    return _SPECIAL.sub(r"\\\1", text)
