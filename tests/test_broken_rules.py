@@ -206,3 +206,15 @@ def test_console_script_with_broken_rules(rules_copy, tmp_path) -> None:
         )
         assert completed.returncode == 2 and completed.stdout == ""
         assert "'whenever'" in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_a_broken_ruleset_file_does_not_hide_the_other_problems(rules_copy, capsys) -> None:
+    (rules_copy / "ruleset.yaml").write_text("name: [unclosed\n", "utf-8")
+    edit(rules_copy, "rules.yaml", lambda data: data["rules"][0].update(advice=["no-such"]))
+    edit(rules_copy, "questions.yaml", lambda data: data["questions"].pop())
+    problems = check(capsys, rules_copy)
+    rule = knowledge.read_yaml(rules_copy / "rules.yaml")["rules"][0]["id"]
+    one_with(problems, "ruleset.yaml:", "YAML syntax error")
+    one_with(problems, f"rules.yaml [{rule}]", "unknown advice id 'no-such'")
+    one_with(problems, "questions.yaml", "has no question")
+    assert len(problems) == 3

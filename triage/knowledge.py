@@ -249,19 +249,22 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         if any(p.file == file and p.item is None for p in found.problems):
             found.unavailable.add(kind)
     parsed = _parse_conditions(questions, rules, advice, found)
+    advice_by_id, sources_by_id = {a.id: a for a in advice}, {s.id: s for s in sources}
+    # Checked even when ruleset.yaml is broken, so one run lists every problem.
+    _check_references(rules, advice_by_id, sources_by_id, found)
+    _check_questions(questions, parsed, found)
     if info is None:
         return None, found.problems
+    _check_info(info, advice_by_id, found)
     kb = KnowledgeBase(
         directory=directory,
         info=info,
         questions=tuple(questions),
         rules=tuple(rules),
-        advice={a.id: a for a in advice},
-        sources={s.id: s for s in sources},
+        advice=advice_by_id,
+        sources=sources_by_id,
         conditions=parsed,
     )
-    _check_references(kb, found)
-    _check_questions(kb, found)
     return kb, found.problems
 
 
@@ -313,27 +316,32 @@ def _parse_conditions(
     return parsed
 
 
-def _check_references(kb: KnowledgeBase, found: _Collector) -> None:
-    for rule in kb.rules:
-        _known("rules.yaml", rule.id, "advice", rule.advice, kb.advice, found)
-        _known("rules.yaml", rule.id, "source", rule.sources, kb.sources, found)
+def _check_references(
+    rules: list[Rule], advice: dict[str, Advice], sources: dict[str, Source], found: _Collector
+) -> None:
+    for rule in rules:
+        _known("rules.yaml", rule.id, "advice", rule.advice, advice, found)
+        _known("rules.yaml", rule.id, "source", rule.sources, sources, found)
         for advice_id in rule.advice:
-            if advice_id in kb.advice and kb.advice[advice_id].kind in ("self_help",):
+            if advice_id in advice and advice[advice_id].kind in ("self_help",):
                 found.add("rules.yaml", rule.id, f"advice {advice_id!r} is self-help, chosen by its own 'when'")
-    for item in kb.advice.values():
-        _known("advice.yaml", item.id, "source", item.sources, kb.sources, found)
+    for item in advice.values():
+        _known("advice.yaml", item.id, "source", item.sources, sources, found)
         if item.when is not None and item.kind != "self_help":
             found.add("advice.yaml", item.id, "'when' is only for self_help advice")
-    _known("ruleset.yaml", "unsure_advice", "advice", kb.info.unsure_advice, kb.advice, found)
+
+
+def _check_info(ruleset: RulesetInfo, advice: dict[str, Advice], found: _Collector) -> None:
+    _known("ruleset.yaml", "unsure_advice", "advice", ruleset.unsure_advice, advice, found)
     for cause in Cause:
-        if cause not in kb.info.causes:
+        if cause not in ruleset.causes:
             found.add("ruleset.yaml", None, f"causes: missing plain words for {cause.value!r}")
     for level in Level:
-        info = kb.info.levels.get(level)
+        info = ruleset.levels.get(level)
         if info is None:
             found.add("ruleset.yaml", None, f"levels: missing level {level.value!r}")
             continue
-        _known("ruleset.yaml", f"levels.{level.value}", "advice", info.advice, kb.advice, found)
+        _known("ruleset.yaml", f"levels.{level.value}", "advice", info.advice, advice, found)
 
 
 def _known(
@@ -346,11 +354,13 @@ def _known(
             found.add(file, item, f"unknown {kind} id {ref!r}; known: {', '.join(sorted(known)) or 'none'}")
 
 
-def _check_questions(kb: KnowledgeBase, found: _Collector) -> None:
+def _check_questions(
+    questions: list[Question], parsed: dict[str, Condition], found: _Collector
+) -> None:
     expected = {**{f: "number" for f in NUMBER_FIELDS}, **{f: "multi" for f in LIST_FIELDS}}
     expected |= {f: "single" for f in CHOICE_FIELDS} | {s: "symptom" for s in SYMPTOMS}
     asked: set[str] = set()
-    for question in kb.questions:
+    for question in questions:
         kind = expected.get(question.id)
         if kind is None:
             found.add("questions.yaml", question.id, f"no such answer field; known: {', '.join(expected)}")
@@ -358,7 +368,7 @@ def _check_questions(kb: KnowledgeBase, found: _Collector) -> None:
             found.add("questions.yaml", question.id, f"kind must be {kind!r}, not {question.kind!r}")
         else:
             _check_choices(question, found)
-        condition = kb.conditions.get(f"question:{question.id}")
+        condition = parsed.get(f"question:{question.id}")
         later = {leaf.field for leaf in conditions.leaves(condition)} - asked if condition else set()
         if later:
             found.add("questions.yaml", question.id, f"when: refers to {sorted(later)}, asked later or never")
