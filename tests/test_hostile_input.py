@@ -6,6 +6,7 @@ console script in a subprocess."""
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import subprocess
@@ -109,6 +110,21 @@ def test_other_read_errors(tmp_path, capsys, monkeypatch) -> None:
 
     monkeypatch.setattr(Path, "open", broken)
     assert "cannot be read: Input/output error" in refused_in_process(capsys, str(path))
+
+
+def test_a_symbolic_link_loop(tmp_path, capsys) -> None:
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    assert "cannot be read" in refused_in_process(capsys, str(loop))
+
+
+def test_bad_standard_input_in_process(capsys, monkeypatch) -> None:
+    class Stdin:
+        buffer = io.BytesIO(b'{"age": 38, "location": ["lower_back"], "duration": 7}')
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    line = refused_in_process(capsys, "-")
+    assert line.startswith("triage: error: <stdin>: field 'duration'")
 
 
 @pytest.mark.parametrize("content", ["", "   \n\t\n"], ids=["empty", "whitespace"])
