@@ -112,11 +112,15 @@ def test_follow_up_questions_depend_on_the_answers(kb) -> None:
     lower_back = Script()
     quiz.run(kb, lower_back)
     assert {"pain_in_waves", "urinary_symptoms", "rash"} <= set(lower_back.asked)
-    assert not {"osteoporosis", "sweating", "morning_stiffness", "calf_swelling"} & set(lower_back.asked)
+    assert not {"osteoporosis", "sweating", "morning_stiffness", "calf_swelling"} & set(
+        lower_back.asked
+    )
 
     older_long_upper = Script({"age": 72, "location": ["upper_back"], "duration": "over_12_weeks"})
     quiz.run(kb, older_long_upper)
-    assert {"osteoporosis", "steroids", "sweating", "morning_stiffness"} <= set(older_long_upper.asked)
+    assert {"osteoporosis", "steroids", "sweating", "morning_stiffness"} <= set(
+        older_long_upper.asked
+    )
     assert not {"pain_in_waves", "rash"} & set(older_long_upper.asked)
 
 
@@ -164,7 +168,8 @@ def test_not_sure_about_an_emergency_sign_does_not_stop_the_quiz(kb) -> None:
 def test_every_emergency_question_can_stop_the_quiz_alone_or_is_a_pattern(kb) -> None:
     # at least the emergency-section questions whose "yes" alone is an emergency stop the quiz
     stoppers = [
-        q for q in kb.questions
+        q
+        for q in kb.questions
         if q.section == "emergency" and quiz.emergency_rules(kb, {"symptoms": {q.id: "yes"}})
     ]
     assert len(stoppers) >= 3
@@ -372,7 +377,10 @@ def test_an_emergency_stop_with_save_to_writes_the_resume_file_beside_it(kb, tmp
     ("content", "expected"),
     [
         ("{not json", "invalid JSON"),
-        ('{"age": 40, "location": ["lower_back"], "duration": "under_1_week"}', "not a resume file"),
+        (
+            '{"age": 40, "location": ["lower_back"], "duration": "under_1_week"}',
+            "not a resume file",
+        ),
         ('{"resume": 2, "answers": {}}', "field 'resume'"),
         ('{"resume": 1, "answers": {"age": 300}}', "field 'answers.age': 300 is not allowed"),
         ('{"resume": 1, "answers": {"symptoms": {"fevre": "yes"}}}', "did you mean 'fever'"),
@@ -380,7 +388,9 @@ def test_an_emergency_stop_with_save_to_writes_the_resume_file_beside_it(kb, tmp
         ('{"resume": 1, "answers": {}, "extra": 1}', "field 'extra'"),
     ],
 )
-def test_a_bad_resume_file_is_an_input_error_naming_the_field(kb, tmp_path, content, expected) -> None:
+def test_a_bad_resume_file_is_an_input_error_naming_the_field(
+    kb, tmp_path, content, expected
+) -> None:
     path = tmp_path / "resume.json"
     path.write_text(content)
     with pytest.raises(InputError) as caught:

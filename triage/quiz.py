@@ -433,7 +433,7 @@ class Session:
         else:
             again = f" --save {self.save_to}" if self.save_to is not None else ""
             self.asker.show(
-                f"\nStopped. Your {count(self.answers)} answers so far are saved in "
+                f"\nStopped. {_answers_so_far(count(self.answers))} saved in "
                 f"{path.resolve()} (readable only by you).\n"
                 f"To continue where you left off: triage quiz --resume {path}{again}"
             )
@@ -493,3 +493,7 @@ class Session:
 
 def _paragraph(text: str) -> str:
     return textwrap.fill(" ".join(text.split()), render.WIDTH)
+
+
+def _answers_so_far(number: int) -> str:
+    return "Your answer so far is" if number == 1 else f"Your {number} answers so far are"
