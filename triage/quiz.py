@@ -14,6 +14,7 @@ answer stops the quiz at once.
 from __future__ import annotations
 
 import json
+import shlex
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -368,6 +369,7 @@ class Session:
         assert answers is not None, "the loop finishes only when every required answer is given"
         result = outcome.assess(answers, self.kb)
         self.asker.show("\nYour result\n\n" + render.to_text(result, self.kb, self.colour))
+        self.asker.show(_message([f"In short: {result.headline}", ""]))
         saved = self.save_assessment(answers, result)
         if self.resume_from is not None:
             self.settle_resume_file(saved)
@@ -378,6 +380,7 @@ class Session:
             "\nThe quiz stopped here: one of your answers can be a sign of an emergency.\n\n"
             + render.to_text(result, self.kb, self.colour)
         )
+        self.asker.show(_message([f"In short: {result.headline}", ""]))
         answers = complete(self.answers)
         if answers is not None:
             self.save_assessment(answers, outcome.assess(answers, self.kb))
@@ -399,8 +402,14 @@ class Session:
         saved = self.write(path, text) if path is not None else None
         if saved is not None:
             self.asker.show(
-                f"Saved your answers and result in {saved.resolve()} (readable only by you).\n"
-                f"To see the result again: triage assess {saved}"
+                _message(
+                    [
+                        "Saved your answers and result in:",
+                        f"  {saved.resolve()}",
+                        "The file is readable only by you. To see the result again:",
+                        f"  triage assess {_quoted(saved)}",
+                    ]
+                )
             )
         else:
             self.asker.show("Not saved.")
@@ -408,7 +417,7 @@ class Session:
 
     def save_incomplete(self) -> None:
         missing = [
-            self.kb.questions_by_id[name].short
+            self.kb.questions_by_id[name].short.lower()
             for name in REQUIRED_FIELDS
             if self.answers.get(name) is None
         ]
@@ -416,10 +425,16 @@ class Session:
         if path is None:
             return
         self.asker.show(
-            f"Your answers so far are saved in {path.resolve()} (readable only by you).\n"
-            f"The quiz stopped before asking: {', '.join(missing)}; so this is a resume file, not "
-            "a complete assessment, and 'triage assess' cannot read it. It shows your answers, "
-            f"and 'triage quiz --resume {path}' opens it again."
+            _message(
+                [
+                    "Saved your answers so far in:",
+                    f"  {path.resolve()}",
+                    "The file is readable only by you. The quiz stopped before asking about "
+                    f"{', '.join(missing)}, so this is a resume file with your answers so far, "
+                    "not a complete assessment ('triage assess' cannot read it). To open it again:",
+                    f"  triage quiz --resume {_quoted(path)}",
+                ]
+            )
         )
 
     def keep_for_later(self) -> Ending:
@@ -431,11 +446,17 @@ class Session:
         if path is None:  # last resort: the answers on the screen, to copy
             self.asker.show(resume_text(self.answers, self.kb, self.clock))
         else:
-            again = f" --save {self.save_to}" if self.save_to is not None else ""
+            again = f" --save {_quoted(self.save_to)}" if self.save_to is not None else ""
             self.asker.show(
-                f"\nStopped. {_answers_so_far(count(self.answers))} saved in "
-                f"{path.resolve()} (readable only by you).\n"
-                f"To continue where you left off: triage quiz --resume {path}{again}"
+                _message(
+                    [
+                        "",
+                        f"Stopped. {_answers_so_far(count(self.answers))} saved in:",
+                        f"  {path.resolve()}",
+                        "The file is readable only by you. To continue where you left off:",
+                        f"  triage quiz --resume {_quoted(path)}{again}",
+                    ]
+                )
             )
         return Ending.INTERRUPTED
 
@@ -450,11 +471,15 @@ class Session:
     def settle_resume_file(self, saved: Path | None) -> None:
         assert self.resume_from is not None
         if saved is None:
-            self.asker.show(f"Your answers are still in the resume file {self.resume_from}.")
+            self.asker.show(
+                _message([f"Your answers are still in the resume file {self.resume_from}."])
+            )
         elif saved.resolve() != self.resume_from.resolve():
             self.resume_from.unlink(missing_ok=True)
             self.asker.show(
-                f"Removed the resume file {self.resume_from}: its answers are in {saved}."
+                _message(
+                    [f"Removed the resume file {self.resume_from}: its answers are in {saved}."]
+                )
             )
 
     def write(
@@ -476,7 +501,7 @@ class Session:
             try:
                 return files.write_atomic(candidate, text, overwrite=replace)
             except TriageError as error:
-                self.asker.show(f"Could not save: {error.message()}")
+                self.asker.show(_message([f"Could not save: {error.message()}"]))
                 if not ask:
                     return None
                 candidate = self.ask_name(self.default_document_path())
@@ -497,3 +522,13 @@ def _paragraph(text: str) -> str:
 
 def _answers_so_far(number: int) -> str:
     return "Your answer so far is" if number == 1 else f"Your {number} answers so far are"
+
+
+def _message(lines: Sequence[str]) -> str:
+    """Prose wrapped to the result's width; lines indented by two spaces (file names and
+    commands to type) kept whole, so they can be copied."""
+    return "\n".join(line if line.startswith("  ") else _paragraph(line) for line in lines)
+
+
+def _quoted(path: Path) -> str:
+    return shlex.quote(str(path))
