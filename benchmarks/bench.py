@@ -37,8 +37,14 @@ ENV = {**os.environ, "NO_COLOR": "1", "TERM": "xterm"}
 # How often each symptom is answered yes in the generated population (the rest: mostly no,
 # some unsure, some not asked). Red flags are rare, as in primary care (Henschke 2009: most
 # people have one "flag" but serious causes are about 1%).
-COMMON = {"stops_daily_activities": 0.2, "struggling_to_cope": 0.12, "leg_numbness": 0.12,
-          "night_pain": 0.03, "morning_stiffness": 0.1, "better_with_movement": 0.1}
+COMMON = {
+    "stops_daily_activities": 0.2,
+    "struggling_to_cope": 0.12,
+    "leg_numbness": 0.12,
+    "night_pain": 0.03,
+    "morning_stiffness": 0.1,
+    "better_with_movement": 0.1,
+}
 RARE = 0.004
 UNSURE = 0.003
 
@@ -49,16 +55,20 @@ def realistic_answers(rng: random.Random) -> dict:
     answers: dict = {
         "schema_version": 1,
         "age": rng.choice([rng.randint(18, 65)] * 8 + [rng.randint(66, 95), rng.randint(8, 17)]),
-        "location": rng.sample(["lower_back"] * 6 + ["middle_back"] * 2 + ["upper_back", "flank"], 1),
+        "location": rng.sample(
+            ["lower_back"] * 6 + ["middle_back"] * 2 + ["upper_back", "flank"], 1
+        ),
         "duration": rng.choices(
             ["under_1_week", "1_to_4_weeks", "4_to_12_weeks", "over_12_weeks"], [4, 4, 2, 2]
         )[0],
     }
     if rng.random() < 0.3:
         answers["radiation"] = [rng.choice(["buttock_or_thigh", "below_knee", "groin", "abdomen"])]
-    for field, values in (("onset", ["sudden", "gradual"]),
-                          ("trigger", ["none", "lifting_or_strain", "minor_injury", "major_injury"]),
-                          ("course", ["improving", "unchanged", "worsening"])):
+    for field, values in (
+        ("onset", ["sudden", "gradual"]),
+        ("trigger", ["none", "lifting_or_strain", "minor_injury", "major_injury"]),
+        ("course", ["improving", "unchanged", "worsening"]),
+    ):
         if rng.random() < 0.85:
             weights = [1] * len(values) if field != "trigger" else [5, 5, 1, 0.1]
             answers[field] = rng.choices(values, weights)[0]
@@ -98,7 +108,9 @@ def first_question(runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        child = pexpect.spawn(TRIAGE, ["quiz"], env=ENV, encoding="utf-8", timeout=20, dimensions=(40, 120))
+        child = pexpect.spawn(
+            TRIAGE, ["quiz"], env=ENV, encoding="utf-8", timeout=20, dimensions=(40, 120)
+        )
         child.expect_exact(first)
         times.append(time.perf_counter() - start)
         child.terminate(force=True)
@@ -109,8 +121,9 @@ def assess_wall(path: Path, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([TRIAGE, "assess", str(path), "--json"], env=ENV, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [TRIAGE, "assess", str(path), "--json"], env=ENV, check=True, stdout=subprocess.DEVNULL
+        )
         times.append(time.perf_counter() - start)
     return times
 
@@ -131,7 +144,7 @@ def engine_latency(count: int) -> list[float]:
     return times
 
 
-FLOOR = r'''
+FLOOR = r"""
 import json, sys
 from triage import knowledge, engine, conditions
 kb = knowledge.load()
@@ -140,7 +153,7 @@ fire = compiled.fire          # assert the fact, collect fired names, delete the
 out = sys.stdout
 for line in open(sys.argv[1]):
     out.write(" ".join(sorted(fire(conditions.to_facts(json.loads(line))))) + "\n")
-'''
+"""
 
 
 def run_measured(command: list[str]) -> tuple[float, float]:
@@ -168,12 +181,23 @@ def main() -> None:
         one.write_text(json.dumps(realistic_answers(random.Random(3))))
 
         q = first_question(runs)
-        rows.append(("quiz: first question on screen", f"{statistics.median(q):.3f} s", spread(q), "< 0.25 s"))
+        rows.append(
+            (
+                "quiz: first question on screen",
+                f"{statistics.median(q):.3f} s",
+                spread(q),
+                "< 0.25 s",
+            )
+        )
         a = assess_wall(one, runs)
-        rows.append(("`triage assess FILE --json`", f"{statistics.median(a):.3f} s", spread(a), "< 0.2 s"))
+        rows.append(
+            ("`triage assess FILE --json`", f"{statistics.median(a):.3f} s", spread(a), "< 0.2 s")
+        )
         lat = engine_latency(20_000 if not args.quick else 2_000)
         p = statistics.quantiles(lat, n=100)
-        rows.append(("engine latency per assessment", f"p50 {p[49]:.0f} µs", f"p99 {p[98]:.0f} µs", "-"))
+        rows.append(
+            ("engine latency per assessment", f"p50 {p[49]:.0f} µs", f"p99 {p[98]:.0f} µs", "-")
+        )
 
         sizes = [lines // 10, lines // 2, lines]
         batch_results = {}
@@ -183,19 +207,32 @@ def main() -> None:
             batch_results[size] = run_measured([TRIAGE, "assess", "--batch", str(data)])
         floor_file = Path(tmp) / "floor.py"
         floor_file.write_text(FLOOR)
-        floor_time, floor_mem = run_measured([sys.executable, str(floor_file), str(Path(tmp) / f"batch-{lines}.jsonl")])
+        floor_time, floor_mem = run_measured(
+            [sys.executable, str(floor_file), str(Path(tmp) / f"batch-{lines}.jsonl")]
+        )
 
     batch_time, batch_mem = batch_results[lines]
     rate, floor_rate = lines / batch_time, lines / floor_time
-    rows.append((f"batch, {lines:,} lines", f"{rate:,.0f} /s", f"{batch_time:.1f} s", ">= 5,000 /s"))
-    rows.append((f"raw durable-rules floor, {lines:,} lines", f"{floor_rate:,.0f} /s", f"{floor_time:.1f} s", "-"))
+    rows.append(
+        (f"batch, {lines:,} lines", f"{rate:,.0f} /s", f"{batch_time:.1f} s", ">= 5,000 /s")
+    )
+    rows.append(
+        (
+            f"raw durable-rules floor, {lines:,} lines",
+            f"{floor_rate:,.0f} /s",
+            f"{floor_time:.1f} s",
+            "-",
+        )
+    )
     rows.append(("batch time / floor time", f"{batch_time / floor_time:.2f}x", "", "<= 1.5x"))
     memory = ", ".join(f"{size:,}: {batch_results[size][1]:.0f} MB" for size in sizes)
     rows.append(("batch peak memory (RSS)", f"{batch_mem:.0f} MB", memory, "< 100 MB, flat"))
     rows.append(("floor peak memory (RSS)", f"{floor_mem:.0f} MB", "", "-"))
 
-    print(f"triage benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"{lines:,} lines, {runs} runs each\n")
+    print(
+        f"triage benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+        f"{lines:,} lines, {runs} runs each\n"
+    )
     print("| measure | median / value | spread | target |")
     print("|---|---|---|---|")
     for row in rows:

@@ -13,7 +13,12 @@ import pytest
 from triage import __version__
 from triage.cli import main
 
-ANSWERS = {"age": 38, "location": ["lower_back"], "duration": "1_to_4_weeks", "symptoms": {"fever": "no"}}
+ANSWERS = {
+    "age": 38,
+    "location": ["lower_back"],
+    "duration": "1_to_4_weeks",
+    "symptoms": {"fever": "no"},
+}
 
 
 def write(tmp_path: Path, data, name: str = "answers.json") -> str:
@@ -25,7 +30,12 @@ def write(tmp_path: Path, data, name: str = "answers.json") -> str:
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "triage", *args], capture_output=True, text=True, input=stdin, env=env, timeout=60
+        [sys.executable, "-m", "triage", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        timeout=60,
     )
 
 
@@ -48,7 +58,9 @@ def test_assess_reasons_have_rule_title_triage_and_sources(tmp_path, capsys) -> 
     assert reason["sources"] and all(s["id"] and s["title"] for s in reason["sources"])
 
 
-def test_assess_text_shows_headline_cause_reasons_advice_and_disclaimer(tmp_path, capsys, kb) -> None:
+def test_assess_text_shows_headline_cause_reasons_advice_and_disclaimer(
+    tmp_path, capsys, kb
+) -> None:
     data = {**ANSWERS, "radiation": ["below_knee"], "symptoms": {"leg_numbness": "yes"}}
     assert main(["assess", write(tmp_path, data)]) == 0
     out = capsys.readouterr().out
@@ -68,7 +80,11 @@ def test_assess_reads_standard_input() -> None:
 
 
 def test_assess_accepts_an_assessment_document(tmp_path, capsys) -> None:
-    document = {"answers": {**ANSWERS, "symptoms": {"fever": "yes"}}, "result": None, "metadata": {}}
+    document = {
+        "answers": {**ANSWERS, "symptoms": {"fever": "yes"}},
+        "result": None,
+        "metadata": {},
+    }
     assert main(["assess", write(tmp_path, document), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["triage"] == "urgent"
 
@@ -79,8 +95,14 @@ def test_assess_accepts_an_assessment_document(tmp_path, capsys) -> None:
         ({**ANSWERS, "age": 130}, ["field 'age'", "0 to 120"]),
         ({**ANSWERS, "duration": "2_weeks"}, ["field 'duration'", "under_1_week", "over_12_weeks"]),
         ({**ANSWERS, "colour": "red"}, ["unknown field 'colour'", "allowed fields"]),
-        ({**ANSWERS, "symptoms": {"fevr": "yes"}}, ["field 'symptoms.fevr'", "did you mean 'fever'", "bladder_bowel"]),
-        ({**ANSWERS, "symptoms": {"fever": "maybe"}}, ["field 'symptoms.fever'", "yes, no, unsure"]),
+        (
+            {**ANSWERS, "symptoms": {"fevr": "yes"}},
+            ["field 'symptoms.fevr'", "did you mean 'fever'", "bladder_bowel"],
+        ),
+        (
+            {**ANSWERS, "symptoms": {"fever": "maybe"}},
+            ["field 'symptoms.fever'", "yes, no, unsure"],
+        ),
         ({**ANSWERS, "location": []}, ["field 'location'", "upper_back"]),
         ({**ANSWERS, "schema_version": 2}, ["schema_version", "only version is 1"]),
         ({"age": 38}, ["field 'location'", "required"]),
@@ -88,7 +110,9 @@ def test_assess_accepts_an_assessment_document(tmp_path, capsys) -> None:
         ("[1, 2]", ["expected a JSON object", "array"]),
     ],
 )
-def test_bad_answers_exit_2_with_one_line_naming_file_and_field(tmp_path, capsys, data, expected) -> None:
+def test_bad_answers_exit_2_with_one_line_naming_file_and_field(
+    tmp_path, capsys, data, expected
+) -> None:
     path = write(tmp_path, data)
     assert main(["assess", path, "--json"]) == 2
     captured = capsys.readouterr()
@@ -155,7 +179,9 @@ def test_rules_option_switches_the_knowledge_base(tmp_path, capsys) -> None:
 
     directory = tmp_path / "rules"
     shutil.copytree(knowledge.default_directory(), directory)
-    ruleset = (directory / "ruleset.yaml").read_text().replace("version: 1.0.0", "version: 9.9.9-test")
+    ruleset = (
+        (directory / "ruleset.yaml").read_text().replace("version: 1.0.0", "version: 9.9.9-test")
+    )
     (directory / "ruleset.yaml").write_text(ruleset)
     assert main(["assess", write(tmp_path, ANSWERS), "--json", "--rules", str(directory)]) == 0
     assert json.loads(capsys.readouterr().out)["ruleset"] == "back-pain-triage 9.9.9-test"

@@ -1,4 +1,5 @@
-"""The durable-rules adapter: every matching rule fires, sessions are cleaned up, failures are loud."""
+"""The durable-rules adapter: every matching rule fires, sessions are cleaned up, failures are
+loud."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def answers(**symptoms: str) -> Answers:
 
 def test_all_matching_rules_fire_not_just_the_first(kb) -> None:
     fired = engine.for_knowledge(kb).fire(
-        conditions.to_facts(answers(cancer_history="yes", leg_weakness="yes").model_dump(mode="json"))
+        conditions.to_facts(
+            answers(cancer_history="yes", leg_weakness="yes").model_dump(mode="json")
+        )
     )
     assert {"rule:MSCC-CANCER-NEURO", "rule:CANCER-HISTORY", "rule:NEURO-LEG-WEAKNESS"} <= fired
 
@@ -52,7 +55,10 @@ def test_unsure_counts_as_yes_one_level_lower(kb) -> None:
 def test_reasons_carry_the_answers_that_triggered_them(kb) -> None:
     result = outcome.assess(answers(cancer_history="yes", leg_numbness="yes"), kb)
     (reason,) = [r for r in result.reasons if r.rule == "MSCC-CANCER-NEURO"]
-    assert [(e.field, e.value) for e in reason.answers] == [("cancer_history", "yes"), ("leg_numbness", "yes")]
+    assert [(e.field, e.value) for e in reason.answers] == [
+        ("cancer_history", "yes"),
+        ("leg_numbness", "yes"),
+    ]
     assert all(e.text.endswith(": Yes") for e in reason.answers)
     assert reason.sources and all(s.title for s in reason.sources)
 
@@ -65,7 +71,12 @@ def test_missing_numbers_never_match_a_comparison(kb) -> None:
 
 def test_thousands_of_assessments_in_one_process_do_not_exhaust_sessions(kb) -> None:
     # durable-rules keeps at most 1024 live sessions per ruleset: the engine must delete each.
-    variants = [answers(), answers(fever="yes"), answers(bladder_bowel="unsure"), answers(rash="yes")]
+    variants = [
+        answers(),
+        answers(fever="yes"),
+        answers(bladder_bowel="unsure"),
+        answers(rash="yes"),
+    ]
     expected = [outcome.assess(a, kb).triage for a in variants]
     for i in range(2500):
         assert outcome.assess(variants[i % 4], kb).triage is expected[i % 4]
@@ -107,5 +118,9 @@ def test_only_the_engine_module_imports_durable() -> None:
     from pathlib import Path
 
     package = Path(engine.__file__).parent
-    importers = [p.name for p in package.glob("*.py") if "import durable" in p.read_text() or "from durable" in p.read_text()]
+    importers = [
+        p.name
+        for p in package.glob("*.py")
+        if "import durable" in p.read_text() or "from durable" in p.read_text()
+    ]
     assert importers == ["engine.py"]

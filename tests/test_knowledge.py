@@ -54,7 +54,16 @@ def test_every_contract_symptom_and_field_has_one_question(kb) -> None:
     ids = [q.id for q in kb.questions]
     assert len(ids) == len(set(ids))
     assert set(SYMPTOMS) <= set(ids)
-    assert {"age", "location", "radiation", "duration", "onset", "trigger", "intensity", "course"} <= set(ids)
+    assert {
+        "age",
+        "location",
+        "radiation",
+        "duration",
+        "onset",
+        "trigger",
+        "intensity",
+        "course",
+    } <= set(ids)
 
 
 def test_emergency_questions_come_first_and_are_always_asked(kb) -> None:
@@ -95,14 +104,21 @@ def test_every_emergency_rule_is_fired_by_a_scenario_that_ends_in_emergency(kb) 
 
 def test_yes_and_no_are_words_in_rule_files(tmp_path: Path) -> None:
     (tmp_path / "x.yaml").write_text("a: yes\nb: no\nc: true\nd: unsure\n")
-    assert knowledge.read_yaml(tmp_path / "x.yaml") == {"a": "yes", "b": "no", "c": True, "d": "unsure"}
+    assert knowledge.read_yaml(tmp_path / "x.yaml") == {
+        "a": "yes",
+        "b": "no",
+        "c": True,
+        "d": "unsure",
+    }
 
 
 def test_a_rule_testing_for_no_is_refused(tmp_path: Path) -> None:
     directory = tmp_path / "rules"
     shutil.copytree(knowledge.default_directory(), directory)
     text = (directory / "rules.yaml").read_text()
-    (directory / "rules.yaml").write_text(text.replace("bladder_bowel: yes", "bladder_bowel: [yes, no]", 1))
+    (directory / "rules.yaml").write_text(
+        text.replace("bladder_bowel: yes", "bladder_bowel: [yes, no]", 1)
+    )
     problems = knowledge.check(directory)
     assert any(p.item == "CES-BLADDER-BOWEL" and "'no'" in p.text for p in problems)
 
@@ -111,13 +127,20 @@ def test_problems_name_file_and_id(tmp_path: Path) -> None:
     directory = tmp_path / "rules"
     shutil.copytree(knowledge.default_directory(), directory)
     text = (directory / "rules.yaml").read_text()
-    text = text.replace("sources: [NHS-BACK-PAIN, BASS-2018, CES-CARDS, NICE-CKS-RED-FLAGS]", "sources: [NOPE]")
-    text = text.replace("triage: urgent\n    suspected: [cancer]\n    when:\n      weight_loss", "triage: later\n    suspected: [cancer]\n    when:\n      weight_loss")
+    text = text.replace(
+        "sources: [NHS-BACK-PAIN, BASS-2018, CES-CARDS, NICE-CKS-RED-FLAGS]", "sources: [NOPE]"
+    )
+    text = text.replace(
+        "triage: urgent\n    suspected: [cancer]\n    when:\n      weight_loss",
+        "triage: later\n    suspected: [cancer]\n    when:\n      weight_loss",
+    )
     text = text.replace("back_shape_change: yes", "back_shap_change: yes")
     (directory / "rules.yaml").write_text(text)
     problems = [str(p) for p in knowledge.check(directory)]
     assert any("CES-BLADDER-BOWEL" in p and "NOPE" in p for p in problems), problems
     assert any("CANCER-WEIGHT-LOSS" in p and "triage" in p for p in problems), problems
-    assert any("DEFORMITY" in p and "back_shap_change" in p and "known fields" in p for p in problems), problems
+    assert any(
+        "DEFORMITY" in p and "back_shap_change" in p and "known fields" in p for p in problems
+    ), problems
     with pytest.raises(knowledge.KnowledgeError):
         knowledge.load(directory)

@@ -25,13 +25,17 @@ def test_scenario(path: Path, kb) -> None:
     if "pain_type" in expect:
         assert result.pain_type.value == expect["pain_type"], _explain(case, result)
     if "suspected_any" in expect:
-        assert {c.value for c in result.suspected} & set(expect["suspected_any"]), _explain(case, result)
+        assert {c.value for c in result.suspected} & set(expect["suspected_any"]), _explain(
+            case, result
+        )
     assert set(expect.get("fires", [])) <= fired, _explain(case, result)
     assert not set(expect.get("not_fires", [])) & fired, _explain(case, result)
 
 
 def _explain(case, result) -> str:
-    reasons = ", ".join(f"{r.rule}={r.triage.value}{'?' if r.unsure else ''}" for r in result.reasons)
+    reasons = ", ".join(
+        f"{r.rule}={r.triage.value}{'?' if r.unsure else ''}" for r in result.reasons
+    )
     return f"{case['id']} {case['story']}: got {result.triage.value} [{reasons}]"
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Union
+from typing import Any
 
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, REQUIRED_FIELDS, SYMPTOMS
 
@@ -53,15 +53,15 @@ class Leaf:
         return facts.get(self.field) in self.values
 
     def to_durable(self) -> dict[str, Any]:
+        tests: list[dict[str, Any]]
         if self.bounds:
             tests = [{NUMBER_OPERATORS[op]: {self.field: n}} for op, n in self.bounds]
-        elif self.field in LIST_FIELDS:
+            return _join("$and", tests)
+        if self.field in LIST_FIELDS:
             tests = [{list_key(self.field, v): True} for v in self.values]
-            return _join("$or", tests)
         else:
             tests = [{self.field: v} for v in self.values]
-            return _join("$or", tests)
-        return _join("$and", tests)
+        return _join("$or", tests)
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class AtLeast:
         return AnyOf(tuple(groups)).to_durable()
 
 
-Condition = Union[Leaf, AllOf, AnyOf, AtLeast]
+Condition = Leaf | AllOf | AnyOf | AtLeast
 
 
 def _compare(number: int, op: str, bound: int) -> bool:
@@ -213,9 +213,9 @@ def leaves(condition: Condition) -> Iterator[Leaf]:
 def widen_unsure(condition: Condition) -> Condition:
     """The same condition with every symptom test for 'yes' also accepting 'unsure'."""
     if isinstance(condition, Leaf):
-        if condition.field in SYMPTOMS and "yes" in condition.values:
-            if "unsure" not in condition.values:
-                return Leaf(condition.field, values=(*condition.values, "unsure"))
+        values = condition.values
+        if condition.field in SYMPTOMS and "yes" in values and "unsure" not in values:
+            return Leaf(condition.field, values=(*values, "unsure"))
         return condition
     parts = tuple(widen_unsure(p) for p in condition.parts)
     if isinstance(condition, AtLeast):

@@ -18,8 +18,8 @@ durable-rules traps handled here (verified against 2.0.28):
 from __future__ import annotations
 
 import copy
-import json
 import itertools
+import json
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -87,9 +87,9 @@ def ruleset_definition(kb: KnowledgeBase) -> dict[str, Any]:
     # Self-help texts that share a condition share one rule: every fired rule costs an action.
     by_test: dict[str, tuple[dict[str, Any], list[str]]] = {}
     for advice in kb.advice.values():
-        condition = kb.conditions.get(f"advice:{advice.id}")
-        if condition is not None:
-            test = condition.to_durable()
+        chooses = kb.conditions.get(f"advice:{advice.id}")
+        if chooses is not None:
+            test = chooses.to_durable()
             by_test.setdefault(json.dumps(test, sort_keys=True), (test, []))[1].append(advice.id)
     for test, ids in by_test.values():
         name = ADVICE + ADVICE_SEPARATOR.join(ids)
@@ -135,7 +135,7 @@ class Engine:
 
     def questions_to_ask(self, facts: Mapping[str, Any]) -> frozenset[str]:
         """Ids of the questions with a `when` that holds for the answers so far."""
-        return frozenset(name[len(ASK):] for name in self._fire(self.skip_logic_name, facts))
+        return frozenset(name[len(ASK) :] for name in self._fire(self.skip_logic_name, facts))
 
     def _fire(self, ruleset: str, facts: Mapping[str, Any]) -> frozenset[str]:
         host = _shared_host()
@@ -173,7 +173,9 @@ def _split(fired: list[str]) -> list[str]:
     names = []
     for name in fired:
         if name.startswith(ADVICE):
-            names += [ADVICE + advice_id for advice_id in name[len(ADVICE):].split(ADVICE_SEPARATOR)]
+            names += [
+                ADVICE + advice_id for advice_id in name[len(ADVICE) :].split(ADVICE_SEPARATOR)
+            ]
         elif name != CATCH_ALL:
             names.append(name)
     return names

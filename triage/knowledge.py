@@ -130,7 +130,7 @@ class KnowledgeBase:
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     pass
 
 
@@ -324,7 +324,11 @@ def _check_references(
         _known("rules.yaml", rule.id, "source", rule.sources, sources, found)
         for advice_id in rule.advice:
             if advice_id in advice and advice[advice_id].kind in ("self_help",):
-                found.add("rules.yaml", rule.id, f"advice {advice_id!r} is self-help, chosen by its own 'when'")
+                found.add(
+                    "rules.yaml",
+                    rule.id,
+                    f"advice {advice_id!r} is self-help, chosen by its own 'when'",
+                )
     for item in advice.values():
         _known("advice.yaml", item.id, "source", item.sources, sources, found)
         if item.when is not None and item.kind != "self_help":
@@ -351,7 +355,11 @@ def _known(
         return
     for ref in ids:
         if ref not in known:
-            found.add(file, item, f"unknown {kind} id {ref!r}; known: {', '.join(sorted(known)) or 'none'}")
+            found.add(
+                file,
+                item,
+                f"unknown {kind} id {ref!r}; known: {', '.join(sorted(known)) or 'none'}",
+            )
 
 
 def _check_questions(
@@ -363,15 +371,25 @@ def _check_questions(
     for question in questions:
         kind = expected.get(question.id)
         if kind is None:
-            found.add("questions.yaml", question.id, f"no such answer field; known: {', '.join(expected)}")
+            found.add(
+                "questions.yaml", question.id, f"no such answer field; known: {', '.join(expected)}"
+            )
         elif question.kind != kind:
-            found.add("questions.yaml", question.id, f"kind must be {kind!r}, not {question.kind!r}")
+            found.add(
+                "questions.yaml", question.id, f"kind must be {kind!r}, not {question.kind!r}"
+            )
         else:
             _check_choices(question, found)
         condition = parsed.get(f"question:{question.id}")
-        later = {leaf.field for leaf in conditions.leaves(condition)} - asked if condition else set()
+        later = (
+            {leaf.field for leaf in conditions.leaves(condition)} - asked if condition else set()
+        )
         if later:
-            found.add("questions.yaml", question.id, f"when: refers to {sorted(later)}, asked later or never")
+            found.add(
+                "questions.yaml",
+                question.id,
+                f"when: refers to {sorted(later)}, asked later or never",
+            )
         asked.add(question.id)
     if "question" in found.unavailable:
         return
@@ -387,5 +405,6 @@ def _check_choices(question: Question, found: _Collector) -> None:
         found.add(
             "questions.yaml",
             question.id,
-            f"choices must be exactly {wanted or 'none'} (the answers contract), got {given or 'none'}",
+            f"choices must be exactly {wanted or 'none'} (the answers contract), "
+            f"got {given or 'none'}",
         )

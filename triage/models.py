@@ -124,7 +124,9 @@ SYMPTOMS: dict[str, str] = {
     "night_pain": "pain at night or at rest that does not ease when changing position",
     "immunosuppressed": "a weakened immune system (chemotherapy, immune-suppressing medicine, HIV)",
     "injects_drugs": "injecting drugs",
-    "recent_infection": "a recent bacterial infection, or a recent operation or injection in the spine",
+    "recent_infection": (
+        "a recent bacterial infection, or a recent operation or injection in the spine"
+    ),
     "osteoporosis": "known osteoporosis (thin, fragile bones)",
     "steroids": "taking steroid tablets for more than three months",
     "back_shape_change": "a lump or swelling on the back, or a change in the shape of the back",
@@ -204,7 +206,8 @@ class Answers(BaseModel):
     trigger: Trigger | None = Field(
         None,
         description="What set it off: none, lifting_or_strain, minor_injury (a minor fall or "
-        "knock, a cough or sneeze), major_injury (a serious accident: car crash, fall from a height).",
+        "knock, a cough or sneeze), major_injury (a serious accident: car crash, fall from a "
+        "height).",
     )
     intensity: int | None = Field(
         None, ge=0, le=10, strict=True, description="0 (no pain) to 10 (worst imaginable)."
@@ -256,7 +259,8 @@ class Reason(BaseModel):
     triage: Level
     suspected: list[Cause] = Field(default_factory=list)
     unsure: bool = Field(
-        False, description="True when the rule fired only because a warning sign was answered 'unsure'."
+        False,
+        description="True when the rule fired only because a warning sign was answered 'unsure'.",
     )
     answers: list[Evidence] = Field(default_factory=list)
     sources: list[SourceRef]

@@ -9,7 +9,7 @@ from typing import Any
 
 from triage import conditions
 from triage.conditions import Condition, to_facts
-from triage.engine import ADVICE, RULE, UNSURE, for_knowledge
+from triage.engine import ADVICE, RULE, for_knowledge
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import (
     LIST_FIELDS,
@@ -36,7 +36,8 @@ def assess(answers: Answers, kb: KnowledgeBase) -> Result:
 
 def _as_mapping(answers: Answers) -> dict[str, Any]:
     """The validated answers as a plain mapping, without a full model dump (a hot path)."""
-    return {**answers.__dict__, "symptoms": answers.symptoms.__dict__}
+    symptoms: Any = answers.symptoms  # a model built from the contract's symptom table
+    return {**answers.__dict__, "symptoms": symptoms.__dict__}
 
 
 def fired_rules(kb: KnowledgeBase, partial: Mapping[str, Any]) -> list[tuple[Rule, Level, bool]]:
@@ -71,8 +72,12 @@ def build_result(kb: KnowledgeBase, facts: Mapping[str, Any], fired: frozenset[s
         (_reason(kb, facts, rule, level, unsure) for rule, level, unsure in _matches(kb, fired)),
         key=lambda reason: -reason.triage.rank,
     )
-    level = max((reason.triage for reason in reasons), key=lambda lv: lv.rank, default=Level.SELF_CARE)
-    suspected = _unique(cause for reason in reasons if not reason.unsure for cause in reason.suspected)
+    level = max(
+        (reason.triage for reason in reasons), key=lambda lv: lv.rank, default=Level.SELF_CARE
+    )
+    suspected = _unique(
+        cause for reason in reasons if not reason.unsure for cause in reason.suspected
+    )
     return Result(
         triage=level,
         headline=kb.info.levels[level].headline,
@@ -185,7 +190,9 @@ def _choose_advice(
 def _advice_item(kb: KnowledgeBase, advice_id: str) -> AdviceItem:
     item = kb.advice[advice_id]
     sources = [_source(kb, s) for s in item.sources]
-    return AdviceItem(id=item.id, kind=item.kind, title=item.title, text=item.text.strip(), sources=sources)
+    return AdviceItem(
+        id=item.id, kind=item.kind, title=item.title, text=item.text.strip(), sources=sources
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -72,16 +72,24 @@ def _cause(result: Result, kb: KnowledgeBase) -> str:
 
 def _reasons(reasons: list[Reason], colour: bool) -> str:
     if not reasons:
-        return _title("Why", colour) + "\n" + _wrap(
-            "None of the warning signs or patterns in the rules matched your answers."
+        return (
+            _title("Why", colour)
+            + "\n"
+            + _wrap("None of the warning signs or patterns in the rules matched your answers.")
         )
     lines = [_title("Why", colour)]
     for reason in reasons:
         unsure = " (you were not sure)" if reason.unsure else ""
-        lines.append(_wrap(f"[{reason.triage.value}] {reason.title}{unsure} ({reason.rule})", "- ", "  "))
+        lines.append(
+            _wrap(f"[{reason.triage.value}] {reason.title}{unsure} ({reason.rule})", "- ", "  ")
+        )
         if reason.answers:
-            lines.append(_wrap("Your answers: " + "; ".join(e.text for e in reason.answers), "    ", "    "))
-        lines.append(_wrap("Sources: " + "; ".join(s.title for s in reason.sources), "    ", "    "))
+            lines.append(
+                _wrap("Your answers: " + "; ".join(e.text for e in reason.answers), "    ", "    ")
+            )
+        lines.append(
+            _wrap("Sources: " + "; ".join(s.title for s in reason.sources), "    ", "    ")
+        )
     return "\n".join(lines)
 
 
