@@ -360,6 +360,24 @@ def test_an_emergency_stop_shows_what_to_do_and_saves_a_resume_file(kb, tmp_path
     assert kb.questions_by_id["age"].short.lower() in script.text
 
 
+def test_an_emergency_found_after_the_basics_is_saved_as_an_assessment(kb, tmp_path) -> None:
+    story = {"location": ["upper_back"], "radiation": ["chest"]}
+    follow_up = [
+        q
+        for q in kb.questions
+        if q.section == "follow_up"
+        and q.kind == "symptom"
+        and quiz.emergency_rules(kb, {**BASICS, **story, "symptoms": {q.id: "yes"}})
+    ]
+    assert follow_up, "some follow-up answer is an emergency for pain spreading to the chest"
+    script = Script({**story, follow_up[0].id: "yes"}, confirms=[True])
+    assert session(kb, script, tmp_path).run() is Ending.EMERGENCY
+    assert script.asked[-1] == follow_up[0].id and script.reviews == []
+    answers, document = inputs.load_answers(str(tmp_path / "back-pain-2026-11-21.json"))
+    assert document is not None and document.result["triage"] == Level.EMERGENCY.value
+    assert outcome.assess(answers, kb).triage is Level.EMERGENCY
+
+
 def test_an_emergency_stop_with_save_to_writes_the_resume_file_beside_it(kb, tmp_path) -> None:
     first = kb.questions[0]
     script = Script({first.id: "yes"})
