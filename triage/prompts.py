@@ -73,7 +73,8 @@ class PromptAsker:
         stream: IO[str] | None = None,
     ) -> None:
         self.kb = kb
-        self.io = {key: value for key, value in (("input", input), ("output", output)) if value}
+        pairs = (("input", input), ("output", output))
+        self.io = {key: value for key, value in pairs if value is not None}
         self.stream = stream
 
     # -- the Asker interface ---------------------------------------------------------------
