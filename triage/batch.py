@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
-from triage import outcome
+from triage import outcome, render
 from triage.errors import InputError
 from triage.inputs import MAX_BYTES, STDIN, answers_from_data
 from triage.knowledge import KnowledgeBase
@@ -46,7 +46,7 @@ def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: IO[str]) -> Tal
             write(error_line(number, error.problem, error.field))
         else:
             tally.assessed += 1
-            write(outcome.assess(answers, kb).model_dump_json() + "\n")
+            write(render.to_json_line(outcome.assess(answers, kb)) + "\n")
         flush()
     return tally
 

@@ -287,9 +287,10 @@ class Result(BaseModel):
     pain_type: PainType
     suspected: list[Cause]
     reasons: list[Reason]
-    advice: list[AdviceItem]
     ruleset: str
     disclaimer: str
+    # Last, so that the batch writer can append the (shared, cached) JSON of the advice list.
+    advice: list[AdviceItem]
 
 
 class Metadata(BaseModel):

@@ -38,6 +38,32 @@ def to_json(result: Result) -> str:
     return result.model_dump_json(indent=2)
 
 
+def to_json_line(result: Result) -> str:
+    """The result as compact JSON on one line, as `to_json` but fast enough for batches.
+
+    The advice list is most of every result, and results that chose the same advice share the
+    very same immutable items (outcome caches them): their JSON is written once and reused.
+    """
+    head = result.model_dump_json(exclude={"advice"})
+    return f'{head[:-1]},"advice":{_advice_json(result.advice)}}}'
+
+
+_ADVICE_JSON: dict[tuple[int, ...], tuple[tuple[AdviceItem, ...], str]] = {}
+
+
+def _advice_json(advice: list[AdviceItem]) -> str:
+    key = tuple(map(id, advice))
+    hit = _ADVICE_JSON.get(key)
+    # The entry keeps its items alive, so an id in the key cannot be reused by another object;
+    # checking identity anyway keeps the cache correct if that ever changes.
+    if hit is not None and all(a is b for a, b in zip(hit[0], advice, strict=True)):
+        return hit[1]
+    text = "[" + ",".join(item.model_dump_json() for item in advice) + "]"
+    if len(_ADVICE_JSON) < 4096:
+        _ADVICE_JSON[key] = (tuple(advice), text)
+    return text
+
+
 def to_text(result: Result, kb: KnowledgeBase, colour: bool = False) -> str:
     """The result as a person reads it: headline, cause, reasons, advice, disclaimer."""
     parts = [
