@@ -41,27 +41,26 @@ def to_json(result: Result) -> str:
 def to_json_line(result: Result) -> str:
     """The result as compact JSON on one line, as `to_json` but fast enough for batches.
 
-    The advice list is most of every result, and results that chose the same advice share the
-    very same immutable items (outcome caches them): their JSON is written once and reused.
+    The advice texts are most of every result, and results share the very same immutable advice
+    items (outcome builds each once): the JSON of each item is written once and reused.
     """
     head = result.model_dump_json(exclude={"advice"})
-    return f'{head[:-1]},"advice":{_advice_json(result.advice)}}}'
+    advice = ",".join(_item_json(item) for item in result.advice)
+    return f'{head[:-1]},"advice":[{advice}]}}'
 
 
-_ADVICE_JSON: dict[tuple[int, ...], tuple[tuple[AdviceItem, ...], str]] = {}
+_ITEM_JSON: dict[int, tuple[AdviceItem, str]] = {}  # about one entry per advice text
 
 
-def _advice_json(advice: list[AdviceItem]) -> str:
-    key = tuple(map(id, advice))
-    hit = _ADVICE_JSON.get(key)
-    # The entry keeps its items alive, so an id in the key cannot be reused by another object;
-    # checking identity anyway keeps the cache correct if that ever changes.
-    if hit is not None and all(a is b for a, b in zip(hit[0], advice, strict=True)):
-        return hit[1]
-    text = "[" + ",".join(item.model_dump_json() for item in advice) + "]"
-    if len(_ADVICE_JSON) < 4096:
-        _ADVICE_JSON[key] = (tuple(advice), text)
-    return text
+def _item_json(item: AdviceItem) -> str:
+    hit = _ITEM_JSON.get(id(item))
+    # The entry keeps its item alive, so its id cannot be reused by another object; checking
+    # identity anyway keeps the cache right if that ever changes.
+    if hit is None or hit[0] is not item:
+        hit = (item, item.model_dump_json())
+        if len(_ITEM_JSON) < 4096:
+            _ITEM_JSON[id(item)] = hit
+    return hit[1]
 
 
 def to_text(result: Result, kb: KnowledgeBase, colour: bool = False) -> str:
