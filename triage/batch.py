@@ -10,7 +10,6 @@ validation, assessment and serialisation (this path is benchmarked).
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import IO
 
 from triage import outcome, render
 from triage.errors import InputError
-from triage.inputs import MAX_BYTES, STDIN, answers_from_data
+from triage.inputs import MAX_BYTES, answers_from_data, display_name, open_input
 from triage.knowledge import KnowledgeBase
 
 _LINE = "<line>"  # the name an InputError carries; the line number goes into the error object
@@ -54,20 +53,7 @@ def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: IO[str]) -> Tal
 @contextmanager
 def opened(path: str) -> Iterator[IO[bytes]]:
     """The input as a binary stream ('-' = standard input); an InputError if it cannot be read."""
-    if path == STDIN:
-        yield sys.stdin.buffer
-        return
-    try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed by the with below
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a JSON lines file") from None
-    except PermissionError:
-        raise InputError(path, "permission denied: the file cannot be read") from None
-    except OSError as error:
-        raise InputError(path, f"cannot be read: {error.strerror or error}") from None
-    with stream:
+    with open_input(path, display_name(path), "a JSON lines file") as stream:
         yield stream
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -58,22 +60,37 @@ def read_text(path: str, limit: int = MAX_BYTES) -> str:
         raise InputError(name, f"not UTF-8 text (byte {error.start} cannot be read)") from None
 
 
-def _read_bytes(path: str, name: str, limit: int) -> bytes:
+@contextmanager
+def open_input(path: str, name: str, kind: str = "an answers file") -> Iterator[IO[bytes]]:
+    """A file (or standard input for '-') open for reading bytes; an InputError naming the file
+    when it cannot be opened or read."""
     if path == STDIN:
-        data = sys.stdin.buffer.read(limit + 1)
-    else:
-        file = Path(path)
+        yield sys.stdin.buffer
+        return
+    try:
+        if Path(path).is_dir():
+            raise InputError(name, f"is a directory, not {kind}")
+        stream = Path(path).open("rb")  # noqa: SIM115 - closed by the with below
+    except OSError as error:
+        raise _unreadable(name, error) from None
+    with stream:
         try:
-            if file.is_dir():
-                raise InputError(name, "is a directory, not an answers file")
-            with file.open("rb") as stream:
-                data = stream.read(limit + 1)
-        except FileNotFoundError:
-            raise InputError(name, "no such file") from None
-        except PermissionError:
-            raise InputError(name, "permission denied: the file cannot be read") from None
+            yield stream
         except OSError as error:
-            raise InputError(name, f"cannot be read: {error.strerror or error}") from None
+            raise _unreadable(name, error) from None
+
+
+def _unreadable(name: str, error: OSError) -> InputError:
+    if isinstance(error, FileNotFoundError):
+        return InputError(name, "no such file")
+    if isinstance(error, PermissionError):
+        return InputError(name, "permission denied: the file cannot be read")
+    return InputError(name, f"cannot be read: {error.strerror or error}")
+
+
+def _read_bytes(path: str, name: str, limit: int) -> bytes:
+    with open_input(path, name) as stream:
+        data = stream.read(limit + 1)
     if len(data) > limit:
         raise InputError(name, f"too large: answers files are limited to {limit:,} bytes")
     return data
