@@ -109,7 +109,7 @@ def _keys_read(kb: KnowledgeBase, rule_id: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1024)
 def _shared_reason(
     kb: KnowledgeBase, rule_id: str, level: Level, unsure: bool, seen: tuple[tuple[str, Any], ...]
 ) -> Reason:
@@ -165,7 +165,7 @@ def _advice(
 
 
 # The same few combinations recur across people; the items are immutable, so share them.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _choose_advice(
     kb: KnowledgeBase, level: Level, rule_ids: tuple[str, ...], unsure: bool, fired: frozenset[str]
 ) -> tuple[AdviceItem, ...]:
