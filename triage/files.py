@@ -45,6 +45,14 @@ def write_atomic(path: Path, text: str, *, overwrite: bool = False) -> Path:
     return path
 
 
+def free_path(directory: Path, stem: str) -> Path:
+    """`directory/stem.json`, or `stem-2.json`, `stem-3.json`... whichever does not exist yet."""
+    candidate, number = directory / f"{stem}.json", 2
+    while candidate.exists():
+        candidate, number = directory / f"{stem}-{number}.json", number + 1
+    return candidate
+
+
 def _link_new(temporary: str, path: Path) -> None:
     """Move the temporary file into place only if nothing appeared there meanwhile."""
     try:

@@ -13,7 +13,6 @@ answer stops the quiz at once.
 
 from __future__ import annotations
 
-import json
 import shlex
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -21,19 +20,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from triage import __version__, document, files, inputs, outcome, render
+from triage import document, files, outcome, render, resume
 from triage.conditions import to_facts
 from triage.engine import for_knowledge
-from triage.errors import InputError, TriageError
+from triage.errors import TriageError
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import REQUIRED_FIELDS, Answers, Level, Result
 
 Partial = dict[str, Any]
-RESUME_VERSION = 1
 # Generic interface wording; every clinical word comes from the knowledge base.
 SECTION_TITLES = {
     "emergency": "Part 1 of 3: warning signs that need help at once",
@@ -239,77 +237,9 @@ def _chosen_for_change(kb: KnowledgeBase, asker: Asker, answers: Partial) -> Que
     return kb.questions_by_id[chosen] if chosen is not None else None
 
 
-# ---------------------------------------------------------------------------------------------
-# Resume files: the answers so far, written when the quiz is stopped before the end.
-
-
-class _ResumeFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    resume: Literal[1]
-    answers: dict[str, Any]
-    metadata: dict[str, Any] = {}
-
-
-# Stand-ins for required answers not given yet, so that the given ones can be checked with the
-# contract model; they are never kept.
-_STAND_INS: dict[str, Any] = {"age": 0, "location": ["lower_back"], "duration": "under_1_week"}
-
-
-def resume_text(
-    answers: Mapping[str, Any], kb: KnowledgeBase, clock: Callable[[], datetime]
-) -> str:
-    data = {
-        "resume": RESUME_VERSION,
-        "answers": {**answers, "symptoms": dict(answers.get("symptoms", {}))},
-        "metadata": {
-            "tool": "triage",
-            "tool_version": __version__,
-            "ruleset": kb.label,
-            "created": clock().astimezone().isoformat(timespec="seconds"),
-        },
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
 def load_resume(path: str, kb: KnowledgeBase) -> Partial:
-    """The answers in a resume file, checked field by field; raise InputError naming the field."""
-    data = inputs.parse_json(inputs.read_text(path), path)
-    if not isinstance(data, dict) or "resume" not in data:
-        raise InputError(
-            path,
-            'not a resume file (expected {"resume": 1, "answers": {...}}, as written when a quiz '
-            "is stopped); to triage an answers file or saved assessment use 'triage assess FILE'",
-        )
-    try:
-        resume = _ResumeFile.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        problem = "the only version is 1" if where == "resume" else str(first["msg"])
-        raise InputError(path, problem, where) from None
-    return prune(kb, _checked_partial(resume.answers, path))
-
-
-def _checked_partial(given: dict[str, Any], name: str) -> Partial:
-    stand_ins = {key: value for key, value in _STAND_INS.items() if key not in given}
-    try:
-        checked = Answers.model_validate({**given, **stand_ins}).model_dump(mode="json")
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(["answers", *(str(part) for part in first["loc"])])
-        raise InputError(name, inputs.explain(first), where) from None
-    partial = {key: checked[key] for key in given if key not in ("schema_version", "symptoms")}
-    partial["symptoms"] = {key: checked["symptoms"][key] for key in given.get("symptoms") or {}}
-    return partial
-
-
-def free_path(directory: Path, stem: str) -> Path:
-    """`directory/stem.json`, or `stem-2.json`, `stem-3.json`... whichever does not exist yet."""
-    candidate, number = directory / f"{stem}.json", 2
-    while candidate.exists():
-        candidate, number = directory / f"{stem}-{number}.json", number + 1
-    return candidate
+    """The answers in a resume file, without those that no longer apply."""
+    return prune(kb, resume.read(path))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,7 +374,7 @@ class Session:
             return Ending.INTERRUPTED
         path = self.write_resume()
         if path is None:  # last resort: the answers on the screen, to copy
-            self.asker.show(resume_text(self.answers, self.kb, self.clock))
+            self.asker.show(resume.to_text(self.answers, self.kb.label, self.clock()))
         else:
             again = f" --save {_quoted(self.save_to)}" if self.save_to is not None else ""
             self.asker.show(
@@ -461,12 +391,12 @@ class Session:
         return Ending.INTERRUPTED
 
     def write_resume(self) -> Path | None:
-        text = resume_text(self.answers, self.kb, self.clock)
+        text = resume.to_text(self.answers, self.kb.label, self.clock())
         if self.resume_from is not None:  # our own file: bring it up to date
             return self.write(self.resume_from, text, replace_own=True)
         directory = self.save_to.parent if self.save_to is not None else self.directory
         stamp = self.clock().strftime("%Y-%m-%d-%H%M%S")
-        return self.write(free_path(directory, f"triage-resume-{stamp}"), text, ask=False)
+        return self.write(files.free_path(directory, f"triage-resume-{stamp}"), text, ask=False)
 
     def settle_resume_file(self, saved: Path | None) -> None:
         assert self.resume_from is not None
@@ -492,7 +422,7 @@ class Session:
             replace = replace_own
             if candidate.exists() and not candidate.is_dir() and not replace:
                 if not ask:
-                    candidate = free_path(candidate.parent, candidate.stem)
+                    candidate = files.free_path(candidate.parent, candidate.stem)
                     continue
                 replace = self.asker.confirm(f"{candidate} already exists. Replace it?", False)
                 if not replace:
@@ -513,7 +443,7 @@ class Session:
 
     def default_document_path(self, directory: Path | None = None) -> Path:
         folder = directory or (self.save_to.parent if self.save_to is not None else self.directory)
-        return free_path(folder, f"back-pain-{self.clock().date().isoformat()}")
+        return files.free_path(folder, f"back-pain-{self.clock().date().isoformat()}")
 
 
 def _paragraph(text: str) -> str:

@@ -1,0 +1,81 @@
+"""Resume files: the answers so far, written when a quiz is stopped before the end.
+
+    {"resume": 1, "answers": {partial answers in the answers-file shape}, "metadata": {...}}
+
+A resume file is not an answers file (required answers may be missing); `triage assess`
+refuses it and `triage quiz --resume FILE` continues from it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from triage import __version__, inputs
+from triage.errors import InputError
+from triage.models import Answers
+
+VERSION = 1
+
+# Stand-ins for required answers not given yet, so that the given ones can be checked with the
+# contract model; they are never kept.
+_STAND_INS: dict[str, Any] = {"age": 0, "location": ["lower_back"], "duration": "under_1_week"}
+
+
+class _ResumeFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resume: Literal[1]
+    answers: dict[str, Any]
+    metadata: dict[str, Any] = {}
+
+
+def to_text(answers: Mapping[str, Any], ruleset: str, created: datetime) -> str:
+    """The resume file for the answers so far, as JSON text."""
+    data = {
+        "resume": VERSION,
+        "answers": {**answers, "symptoms": dict(answers.get("symptoms", {}))},
+        "metadata": {
+            "tool": "triage",
+            "tool_version": __version__,
+            "ruleset": ruleset,
+            "created": created.astimezone().isoformat(timespec="seconds"),
+        },
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def read(path: str) -> dict[str, Any]:
+    """The answers in a resume file, checked field by field; raise InputError naming the field."""
+    data = inputs.parse_json(inputs.read_text(path), path)
+    if not isinstance(data, dict) or "resume" not in data:
+        raise InputError(
+            path,
+            'not a resume file (expected {"resume": 1, "answers": {...}}, as written when a quiz '
+            "is stopped); to triage an answers file or saved assessment use 'triage assess FILE'",
+        )
+    try:
+        resume = _ResumeFile.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        problem = "the only version is 1" if where == "resume" else str(first["msg"])
+        raise InputError(path, problem, where) from None
+    return _checked_partial(resume.answers, path)
+
+
+def _checked_partial(given: dict[str, Any], name: str) -> dict[str, Any]:
+    stand_ins = {key: value for key, value in _STAND_INS.items() if key not in given}
+    try:
+        checked = Answers.model_validate({**given, **stand_ins}).model_dump(mode="json")
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(["answers", *(str(part) for part in first["loc"])])
+        raise InputError(name, inputs.explain(first), where) from None
+    partial = {key: checked[key] for key in given if key not in ("schema_version", "symptoms")}
+    partial["symptoms"] = {key: checked["symptoms"][key] for key in given.get("symptoms") or {}}
+    return partial
