@@ -164,7 +164,7 @@ def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
 
 
 def run_assess(args: argparse.Namespace) -> int:
-    from triage import document, outcome, render
+    from triage import document, inputs, outcome, render
     from triage.inputs import load_answers
 
     if args.batch is not None:
@@ -177,26 +177,22 @@ def run_assess(args: argparse.Namespace) -> int:
     if saved is not None:
         change = document.result_change(saved, result)
         if change:  # stdout stays the result alone, so --json output remains parseable
-            print(f"triage: note: {display_name(args.file)}: {change}", file=sys.stderr)
+            print(f"triage: note: {inputs.display_name(args.file)}: {change}", file=sys.stderr)
     if args.json or args.format == "json":
         print(render.to_json(result))
     elif args.format == "markdown":
         from triage import markdown
 
-        when = document.created(saved, display_name(args.file)) if saved else None
+        when = document.created(saved, inputs.display_name(args.file)) if saved else None
         print(markdown.to_markdown(answers, result, kb, saved=when, made=document.now()), end="")
     else:
         print(render.to_text(result, kb, colour=render.use_colour(sys.stdout)), end="")
     return EXIT_OK
 
 
-def display_name(path: str) -> str:
-    return "<stdin>" if path == "-" else path
-
-
 def run_batch(args: argparse.Namespace) -> int:
     """`assess --batch`: JSON lines in, JSON lines out; exit code 2 if any line failed."""
-    from triage import batch
+    from triage import batch, inputs
 
     if args.file is not None:
         raise UsageError("assess: give either FILE or --batch JSONL, not both")
@@ -207,7 +203,7 @@ def run_batch(args: argparse.Namespace) -> int:
         tally = batch.assess_lines(batch.lines_of(stream), kb, sys.stdout)
     if tally.failed:
         total = tally.failed + tally.assessed
-        name = display_name(args.batch)
+        name = inputs.display_name(args.batch)
         return fail(f"{name}: {tally.failed} of {total} lines failed", EXIT_USAGE)
     return EXIT_OK
 
@@ -220,7 +216,7 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_fhir(args: argparse.Namespace) -> int:
-    from triage import document, fhir
+    from triage import document, fhir, inputs
     from triage.inputs import load_answers
 
     if args.questionnaire == (args.file is not None):
@@ -230,7 +226,7 @@ def run_fhir(args: argparse.Namespace) -> int:
         return EXIT_OK
     answers, saved = load_answers(args.file)
     kb = load_knowledge(args)
-    authored = document.created(saved, display_name(args.file)) if saved else None
+    authored = document.created(saved, inputs.display_name(args.file)) if saved else None
     # A saved document says when it was answered; bare answers are dated now.
     authored = authored or document.now()
     print(fhir.to_json(fhir.questionnaire_response(answers, kb, authored)))

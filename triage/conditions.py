@@ -27,7 +27,7 @@ from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, REQUIRED_FI
 NOT_ANSWERED = "not_answered"
 # Conditions test symptoms only for yes or unsure: a symptom that was not asked counts as "no",
 # so a test for "no" would fire on missing answers (and "no" is left out of facts entirely).
-SYMPTOM_VALUES = ("yes", "unsure")
+TESTED_SYMPTOM_VALUES = ("yes", "unsure")
 NUMBER_OPERATORS = {"gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
 FACT_KIND = "answers"  # every fact carries kind=answers, which the engine's catch-all matches
 
@@ -189,7 +189,7 @@ def known_fields() -> list[str]:
 def allowed_values(field: str) -> tuple[str, ...] | None:
     """The values a condition may test for a non-numeric field (None: unknown field)."""
     if field in SYMPTOMS:
-        return SYMPTOM_VALUES
+        return TESTED_SYMPTOM_VALUES
     if field in LIST_FIELDS:
         return tuple(LIST_FIELDS[field])
     if field in CHOICE_FIELDS:
@@ -249,6 +249,6 @@ def to_facts(answers: Mapping[str, Any]) -> dict[str, Any]:
             facts[list_key(field, str(value))] = True
     for name, value in (answers.get("symptoms") or {}).items():
         value = "yes" if value is True else value  # JSON true means yes, as in the contract
-        if value is not None and str(value) in SYMPTOM_VALUES:
+        if value is not None and str(value) in TESTED_SYMPTOM_VALUES:
             facts[name] = str(value)
     return facts

@@ -15,7 +15,6 @@ from triage.models import (
     LIST_FIELDS,
     AdviceItem,
     Answers,
-    Cause,
     Evidence,
     Level,
     PainType,
@@ -203,6 +202,3 @@ def _source(kb: KnowledgeBase, source_id: str) -> SourceRef:
 
 def _unique(items: Iterable[Any]) -> list[Any]:
     return list(dict.fromkeys(items))
-
-
-__all__ = ["assess", "build_result", "evidence", "fired_rules", "Cause"]

@@ -14,17 +14,17 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import questionary
 from questionary import Choice, Separator
 
 from triage.knowledge import KnowledgeBase, Question
-from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS
+from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answer
 from triage.quiz import QuizInterrupted, ReviewRow
 
 SKIP, DONE = "__skip__", "__done__"
-SYMPTOM_VALUES: tuple[Literal["yes", "no", "unsure"], ...] = ("yes", "no", "unsure")
+SYMPTOM_VALUES = tuple(answer.value for answer in Answer)  # yes, no, unsure: the contract's order
 # Generic interface wording; every clinical word comes from the knowledge base.
 SKIP_LABEL = "Don't know / skip this question"
 SELECT_KEYS = "(arrow keys to move, Enter to choose)"
@@ -120,7 +120,7 @@ class PromptAsker:
     # -- one prompt per kind of question ---------------------------------------------------
 
     def _symptom(self, question: Question, current: Any) -> str:
-        labels = self.kb.info.symptom_choices
+        labels = {str(key): label for key, label in self.kb.info.symptom_choices.items()}
         choices = [Choice(labels.get(value, value), value=value) for value in SYMPTOM_VALUES]
         return str(self._select(question, choices, current))
 
