@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from triage import inputs, outcome, quiz
+from triage import inputs, outcome, quiz, wording
 from triage.errors import InputError
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import Level
@@ -141,7 +141,7 @@ def test_optional_questions_can_be_skipped_and_the_answers_are_still_complete(kb
     answers = quiz.complete(result.answers)
     assert answers is not None and answers.onset is None and answers.intensity is None
     rows = {row.question.id: row.words for row in script.reviews[0]}
-    assert rows["onset"] == quiz.NOT_ANSWERED and rows["radiation"] == quiz.NONE_CHOSEN
+    assert rows["onset"] == wording.NOT_ANSWERED and rows["radiation"] == wording.NONE_CHOSEN
 
 
 # ---------------------------------------------------------------------------------------------

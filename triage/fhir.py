@@ -32,6 +32,7 @@ from typing import Any
 from triage.conditions import NOT_ANSWERED, AllOf, AnyOf, AtLeast, Condition, Leaf
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answers
+from triage.wording import choice_words
 
 # No server publishes these resources; a canonical URL only has to be stable and ours, and a
 # `.invalid` host (RFC 2606) can never belong to anyone else. Change it here, in one place, if
@@ -61,11 +62,7 @@ def code_system(question: Question) -> str:
 
 
 def coding(kb: KnowledgeBase, question: Question, code: str) -> dict[str, str]:
-    if question.kind == "symptom":
-        labels: dict[str, str] = {str(k): v for k, v in kb.info.symptom_choices.items()}
-        display = labels.get(code, code)
-    else:
-        display = question.label_of(code)
+    display = choice_words(kb, question, code)
     return {"system": code_system(question), "code": code, "display": display}
 
 

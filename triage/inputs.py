@@ -25,6 +25,7 @@ from triage.models import (
     Answers,
     AssessmentDocument,
 )
+from triage.safe_text import one_line
 
 MAX_BYTES = 1_000_000  # one answers file is well under 10 kB; refuse anything this large
 STDIN = "-"
@@ -38,10 +39,8 @@ class _Object(dict):  # type: ignore[type-arg]
 
 
 def shown(text: Any, limit: int = SHOWN) -> str:
-    """Text from the input made safe for a one-line message: control characters (a newline in
-    a field name would break the message into several lines) escaped, long text cut short."""
-    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
-    return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
+    """Text from the input made safe for a one-line message (see `safe_text.one_line`)."""
+    return one_line(text, limit)
 
 
 def display_name(path: str) -> str:

@@ -8,10 +8,10 @@ word about the person or the rules comes from the Result and the knowledge base.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import Answers, Reason, Result, SourceRef
+from triage.wording import answer_words
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
@@ -90,22 +90,14 @@ def _answers(answers: Answers, kb: KnowledgeBase) -> str:
         if question.kind == "symptom":
             value = data.get("symptoms", {}).get(question.id)
             if value is not None:
-                words = _md(kb.info.symptom_choices.get(value, value))
+                words = _md(answer_words(kb, question, value))
                 symptoms.append((question, f"**{words}**" if value != "no" else words))
         elif question.id in data:
-            about.append((question, _md(_in_words(question, data[question.id]))))
+            about.append((question, _md(answer_words(kb, question, data[question.id]))))
     lines = ["## Answers", "", *_table(about)]
     if symptoms:
         lines += ["", "Symptoms asked about (not asked counts as no):", "", *_table(symptoms)]
     return "\n".join(lines)
-
-
-def _in_words(question: Question, value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(question.label_of(v) for v in value) or "none"
-    if question.kind == "number":
-        return str(value)
-    return question.label_of(value)
 
 
 def _table(rows: list[tuple[Question, str]]) -> list[str]:

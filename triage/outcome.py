@@ -22,6 +22,7 @@ from triage.models import (
     Result,
     SourceRef,
 )
+from triage.wording import answer_words
 
 ADVICE_ORDER = ("now", "info", "self_help", "safety_net")
 
@@ -141,16 +142,11 @@ def _evidence(
 ) -> Evidence:
     if leaf.bounds:
         value: Any = facts[leaf.field]
-        words = str(value)
     elif question.kind == "multi":
         value = [v for v in leaf.values if facts.get(conditions.list_key(leaf.field, v))]
-        words = ", ".join(question.label_of(v) for v in value)
     else:
         value = facts[leaf.field]
-        if question.kind == "symptom":
-            words = kb.info.symptom_choices.get(value, value)
-        else:
-            words = question.label_of(value)
+    words = answer_words(kb, question, value)
     return Evidence(field=leaf.field, value=value, text=f"{question.short}: {words}")
 
 

@@ -22,6 +22,7 @@ from questionary import Choice, Separator
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answer
 from triage.quiz import QuizInterrupted, ReviewRow
+from triage.wording import choice_words
 
 SKIP, DONE = "__skip__", "__done__"
 SYMPTOM_VALUES = tuple(answer.value for answer in Answer)  # yes, no, unsure: the contract's order
@@ -120,8 +121,9 @@ class PromptAsker:
     # -- one prompt per kind of question ---------------------------------------------------
 
     def _symptom(self, question: Question, current: Any) -> str:
-        labels = {str(key): label for key, label in self.kb.info.symptom_choices.items()}
-        choices = [Choice(labels.get(value, value), value=value) for value in SYMPTOM_VALUES]
+        choices = [
+            Choice(choice_words(self.kb, question, value), value=value) for value in SYMPTOM_VALUES
+        ]
         return str(self._select(question, choices, current))
 
     def _single(self, question: Question, current: Any) -> str | None:

@@ -30,6 +30,7 @@ from triage.engine import for_knowledge
 from triage.errors import TriageError
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import REQUIRED_FIELDS, Answers, Level, Result
+from triage.wording import answer_words
 
 Partial = dict[str, Any]
 # Generic interface wording; every clinical word comes from the knowledge base.
@@ -42,7 +43,6 @@ KEYS_HELP = (
     "Answer with the arrow keys and Enter. Before the result you can check and change every "
     "answer. Ctrl-C stops at any time and keeps your answers so that you can continue later."
 )
-NOT_ANSWERED, NONE_CHOSEN = "not answered", "none"
 
 
 class QuizInterrupted(Exception):
@@ -168,20 +168,6 @@ def review_rows(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[ReviewRow
         for q in relevant(kb, answers)
         if is_answered(answers, q)
     ]
-
-
-def answer_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
-    if value is None:
-        return NOT_ANSWERED
-    match question.kind:
-        case "symptom":
-            return str(kb.info.symptom_choices.get(value, value))
-        case "multi":
-            return ", ".join(question.label_of(v) for v in value) or NONE_CHOSEN
-        case "single":
-            return question.label_of(value)
-        case _:
-            return str(value)
 
 
 # ---------------------------------------------------------------------------------------------

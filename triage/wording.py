@@ -1,0 +1,35 @@
+"""Answers in words: the one place that turns a stored answer into the words the person chose.
+
+Used by every printer of answers: the quiz's review screen, the reasons of a result, the
+summary for a doctor and the displays of FHIR codings. The words come from the knowledge base
+(`symptom_choices` in ruleset.yaml and each question's choice labels).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from triage.knowledge import KnowledgeBase, Question
+
+NOT_ANSWERED, NONE_CHOSEN = "not answered", "none"
+
+
+def choice_words(kb: KnowledgeBase, question: Question, code: str) -> str:
+    """The label of one choice: "Yes" / "No" / "Not sure" for a symptom, else the choice's."""
+    if question.kind == "symptom":
+        labels: dict[str, str] = {str(key): text for key, text in kb.info.symptom_choices.items()}
+        return labels.get(code, code)
+    return question.label_of(code)
+
+
+def answer_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
+    """A stored answer (a number, a code, a list of codes, or None) in words."""
+    if value is None:
+        return NOT_ANSWERED
+    match question.kind:
+        case "multi":
+            return ", ".join(choice_words(kb, question, str(v)) for v in value) or NONE_CHOSEN
+        case "symptom" | "single":
+            return choice_words(kb, question, str(value))
+        case _:
+            return str(value)
