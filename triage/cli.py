@@ -267,17 +267,17 @@ def run_quiz(args: argparse.Namespace) -> int:
                 f"{name} is not a terminal, so the quiz cannot run here; to triage answers "
                 "from a file use 'triage assess FILE' (or 'triage assess -' for standard input)"
             )
-    from triage import quiz, render
+    from triage import render, session
     from triage.prompts import PromptAsker
 
     kb = load_knowledge(args)
     resume: Path | None = getattr(args, "resume", None)
-    session = quiz.Session(
+    quiz = session.Session(
         kb,
         PromptAsker(kb),
-        answers=quiz.load_resume(str(resume), kb) if resume is not None else {},
+        answers=session.load_resume(str(resume), kb) if resume is not None else {},
         save_to=getattr(args, "save", None),
         resume_from=resume,
         colour=render.use_colour(sys.stdout),
     )
-    return EXIT_INTERRUPTED if session.run() is quiz.Ending.INTERRUPTED else EXIT_OK
+    return EXIT_INTERRUPTED if quiz.run() is session.Ending.INTERRUPTED else EXIT_OK
