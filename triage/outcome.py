@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from triage import conditions
 from triage.conditions import Condition, to_facts
@@ -40,10 +40,29 @@ def _as_mapping(answers: Answers) -> dict[str, Any]:
     return {**answers.__dict__, "symptoms": symptoms.__dict__}
 
 
-def fired_rules(kb: KnowledgeBase, partial: Mapping[str, Any]) -> list[tuple[Rule, Level, bool]]:
-    """The rules that fire on answers given so far (during the quiz): (rule, level, unsure)."""
+class Firing(NamedTuple):
+    """A rule that fired, at the level it fired (one lower when it rests on "Not sure")."""
+
+    rule: Rule
+    level: Level
+    unsure: bool
+
+
+def fired_rules(kb: KnowledgeBase, partial: Mapping[str, Any]) -> list[Firing]:
+    """The rules that fire on answers given so far (during the quiz)."""
     fired = for_knowledge(kb).fire(to_facts(partial))
-    return [(rule, level, unsure) for rule, level, unsure in _matches(kb, fired)]
+    return [Firing(rule, level, unsure) for rule, level, unsure in _matches(kb, fired)]
+
+
+def assess_partial(kb: KnowledgeBase, partial: Mapping[str, Any]) -> Result:
+    """The result that the answers given so far lead to (when the quiz stops early)."""
+    facts = to_facts(partial)
+    return build_result(kb, facts, for_knowledge(kb).fire(facts))
+
+
+def questions_to_ask(kb: KnowledgeBase, partial: Mapping[str, Any]) -> frozenset[str]:
+    """Ids of the questions whose `when` holds for the answers given so far."""
+    return for_knowledge(kb).questions_to_ask(to_facts(partial))
 
 
 def _matches(kb: KnowledgeBase, fired: frozenset[str]) -> list[tuple[Rule, Level, bool]]:

@@ -20,8 +20,6 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from triage import outcome
-from triage.conditions import to_facts
-from triage.engine import for_knowledge
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import REQUIRED_FIELDS, Answers, Level, Result
 from triage.wording import answer_words
@@ -117,7 +115,7 @@ def complete(answers: Mapping[str, Any]) -> Answers | None:
 
 def relevant(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[Question]:
     """The questions to ask for these answers, in the order of questions.yaml."""
-    conditional = for_knowledge(kb).questions_to_ask(to_facts(answers))
+    conditional = outcome.questions_to_ask(kb, answers)
     return [q for q in kb.questions if q.when is None or q.id in conditional]
 
 
@@ -148,8 +146,7 @@ def emergency_rules(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[Rule]
 
 def partial_result(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Result:
     """The result the answers so far lead to (used when the quiz stops early)."""
-    facts = to_facts(answers)
-    return outcome.build_result(kb, facts, for_knowledge(kb).fire(facts))
+    return outcome.assess_partial(kb, answers)
 
 
 def review_rows(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[ReviewRow]:
