@@ -101,11 +101,15 @@ def _check_questionnaire(reference: Any, kb: KnowledgeBase, name: str) -> None:
             "questionnaire",
         )
     if version != kb.info.version:
-        given = f"version {_shown(version)}" if version else "no version"
+        given = (
+            f"answers version {_shown(version)} of the questionnaire"
+            if version
+            else "does not say which version of the questionnaire it answers"
+        )
         raise InputError(
             name,
-            f"{given} of the questionnaire; this rule set ({kb.label}) reads only responses to "
-            f"version {kb.info.version} ({expected}): fill in the current questionnaire "
+            f"{given}; this rule set ({kb.label}) reads only responses to version "
+            f"{kb.info.version} ({expected}): fill in the current questionnaire "
             "('triage fhir --questionnaire')",
             "questionnaire",
         )
