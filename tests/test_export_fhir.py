@@ -371,6 +371,7 @@ def test_fhir_resources_is_never_imported_at_run_time(tmp_path) -> None:
         "import sys\nfrom triage.cli import main\n"
         "assert main(['fhir', '--questionnaire']) == 0\n"
         f"assert main(['fhir', {str(path)!r}]) == 0\n"
+        f"assert main(['fhir', {str(path)!r}, '--result']) == 0\n"
         "loaded = [m for m in sys.modules if m.startswith(('fhir.', 'fhir_core')) or m == 'fhir']\n"
         "assert not loaded, loaded\n"
     )
