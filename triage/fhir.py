@@ -318,9 +318,11 @@ def expression(kb: KnowledgeBase, condition: Condition) -> str:
 
 
 def _answers(link_id: str) -> str:
-    # Items may be nested in groups (item.item) or under an answer (answer.item), as renderers
-    # such as LHC-Forms write them: look for the linkId at any depth.
-    return f"%resource.repeat(item | answer.item).where(linkId = {_literal(link_id)}).answer"
+    # The linkId at any depth of groups (item.item): a renderer may group the questions. Our
+    # questions are never nested under an answer (answer.item), so that path is not searched
+    # (fhirpathpy, which the tests use, evaluates `repeat(item | answer.item)...answer.value` to
+    # nothing: the union loses the element types that resolve `value` to valueCoding).
+    return f"%resource.repeat(item).where(linkId = {_literal(link_id)}).answer"
 
 
 def _value_expression(kb: KnowledgeBase, leaf: Leaf) -> str:
