@@ -11,6 +11,8 @@ The browser may reach 127.0.0.1 only: every other host name resolves to nothing
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
 import os
 import select
@@ -82,10 +84,8 @@ class Browser:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        try:
+        with contextlib.suppress(DevToolsError, OSError):  # it may be gone already
             self.send("Browser.close", timeout=5)
-        except (DevToolsError, OSError):
-            pass
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -191,7 +191,5 @@ class Browser:
             )
 
     def screenshot(self, path: Path) -> None:
-        import base64
-
         data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
         path.write_bytes(base64.b64decode(data["data"]))

@@ -31,7 +31,7 @@ from devtools import Browser, find_chromium
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir_support import with_whens
 
-from triage import fhir, knowledge, quiz
+from triage import fhir, quiz
 from triage.knowledge import KnowledgeBase, Question
 
 HERE = Path(__file__).parent / "browser"
@@ -311,8 +311,3 @@ def test_lhc_forms_runs_the_fhirpath_skip_logic_exactly(kb, browser) -> None:
             for target in NESTED:
                 seen[target].add(target in shown)
     assert all(states == {True, False} for states in seen.values()), seen
-
-
-def test_the_real_kb_is_what_the_page_shows(kb) -> None:
-    """The page renders the Questionnaire of the built-in rules (the same as `kb`)."""
-    assert fhir.questionnaire(knowledge.load()) == fhir.questionnaire(kb)
