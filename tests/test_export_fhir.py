@@ -252,15 +252,20 @@ def test_an_approximate_item_also_carries_the_exact_condition_in_fhirpath(kb) ->
     Questionnaire.model_validate(fhir.questionnaire(patched))
 
 
-def test_the_real_rules_translate_exactly(questionnaire) -> None:
-    """Today's questions need no FHIRPath (a new `when` that does is shown here)."""
-    expressions = [
-        i["linkId"]
-        for i in questionnaire["item"]
-        for e in i.get("extension", [])
-        if e["url"] == fhir.ENABLE_WHEN_EXPRESSION
-    ]
-    assert expressions == []
+def test_every_inexact_item_carries_its_exact_condition(questionnaire, kb) -> None:
+    """An item whose enableWhen is wider than its `when` carries the exact FHIRPath; an exact
+    one carries none (today's questions all translate exactly)."""
+    for item, question in zip(questionnaire["item"], kb.questions, strict=True):
+        found = [
+            e["valueExpression"]["expression"]
+            for e in item.get("extension", [])
+            if e["url"] == fhir.ENABLE_WHEN_EXPRESSION
+        ]
+        condition = kb.conditions.get(f"question:{question.id}")
+        if condition is None or fhir.is_exact(kb, condition):
+            assert found == [], question.id
+        else:
+            assert found == [fhir.expression(kb, condition)], question.id
 
 
 def test_choices_are_shown_as_radio_buttons_or_check_boxes(questionnaire, kb) -> None:

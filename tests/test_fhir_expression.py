@@ -17,7 +17,7 @@ import fhirpathpy
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir_support import items_by_link, put, random_answer, walk_quiz, with_whens
 from fhirpathpy.models import models
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from triage import fhir, outcome
@@ -88,7 +88,10 @@ def test_todays_skip_logic_in_fhirpath_agrees_with_the_engine(kb) -> None:
         seen_asked |= asked
         seen_skipped |= set(compiled) - asked
     # Every condition was seen both ways, so no expression passed by being constant.
-    assert seen_asked == seen_skipped == set(compiled)
+    assert seen_asked == seen_skipped == set(compiled), (
+        f"never asked: {set(compiled) - seen_asked}, never skipped: {set(compiled) - seen_skipped}"
+        " (a rare condition: walk more quizzes)"
+    )
 
 
 # ---- Random skip logic --------------------------------------------------------------------------
@@ -136,11 +139,25 @@ def skip_logic(draw: st.DrawFn, kb: KnowledgeBase) -> dict[str, dict[str, Any]]:
     return {kb.questions[i].id: draw(condition(list(kb.questions[:i]))) for i in targets}
 
 
+def engine_compiles(kb: KnowledgeBase) -> bool:
+    """Whether durable-rules takes the skip logic: it allows at most 32 tests in one compiled
+    condition ("error code: 113"), and `at_least` grows combinatorially when compiled. Such a
+    `when` has no engine to compare with (and would not load in the quiz either)."""
+    try:
+        outcome.questions_to_ask(kb, {})
+    except Exception as error:  # durable-rules' own exception type; the engine hides its module
+        if "error code: 113" in str(error):
+            return False
+        raise
+    return True
+
+
 @settings(max_examples=25, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2**32))
 def test_random_skip_logic_in_fhirpath_agrees_with_the_engine(kb, data, seed) -> None:
     whens = data.draw(skip_logic(kb))
     changed = with_whens(kb, whens)
+    assume(engine_compiles(changed))
     every = expressions(changed)
     shown = exported(changed)
     # Exported exactly where enableWhen cannot say it, and then the same expression.
