@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import select
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +42,17 @@ FLAGS = (
 )
 
 
+_ONTO_3_AND_4 = """
+import os, sys
+read, write = int(sys.argv[1]), int(sys.argv[2])
+os.dup2(read, 3)
+os.dup2(write, 4)
+os.close(read)
+os.close(write)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
 class DevToolsError(RuntimeError):
     """The browser answered a command with an error, or did not answer in time."""
 
@@ -57,29 +70,34 @@ class Browser:
         self._profile = tempfile.mkdtemp(prefix="triage-chromium-")
         commands_read, self._commands = os.pipe()
         self._answers, answers_write = os.pipe()
-
-        def onto_3_and_4() -> None:  # in the child, before exec: the protocol's descriptors
-            read, write = os.dup(commands_read), os.dup(answers_write)
-            os.dup2(read, 3)
-            os.dup2(write, 4)
-
+        # A small Python trampoline puts the pipe ends on descriptors 3 and 4 and starts
+        # Chromium (not preexec_fn: the tests run a web server thread, and a shell's
+        # redirections cannot name the descriptors above 9 that pytest leaves free). The ends
+        # are first moved to 10 or above, so that they are not 3 or 4.
+        read, write = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (commands_read, answers_write))
+        for fd in (commands_read, answers_write):
+            os.close(fd)
+        command = [binary, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"]
         self._process = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
-            preexec_fn=onto_3_and_4,
-            pass_fds=(3, 4),
+            [sys.executable, "-c", _ONTO_3_AND_4, str(read), str(write), *command],
+            pass_fds=(read, write),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        os.close(commands_read)
-        os.close(answers_write)
+        os.close(read)
+        os.close(write)
         self._buffer = b""
         self._next_id = 0
         self._session: str | None = None
 
     def __enter__(self) -> Browser:
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        attached = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})
+        try:
+            target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+            attached = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})
+        except BaseException:
+            self.__exit__()  # the browser did not start: stop it and remove its profile
+            raise
         self._session = attached["sessionId"]
         return self
 

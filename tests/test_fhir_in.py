@@ -94,6 +94,13 @@ def test_codings_without_system_or_display_are_read_in_the_questions_code_system
     )
 
 
+@pytest.mark.parametrize("status", ["in-progress", "completed", "amended", "stopped"])
+def test_a_response_is_read_whatever_its_status_but_entered_in_error(status, kb) -> None:
+    """The warning signs answered in an unfinished form still count."""
+    response = response_to(ANSWERS, kb) | {"status": status}
+    assert fhir_in.answers_from_response(response, kb, "r")["symptoms"]["pain_in_waves"] == "yes"
+
+
 def test_assess_gives_the_same_result_for_the_response_file(tmp_path, capsys, kb) -> None:
     answers_file = write(tmp_path, ANSWERS, "answers.json")
     response_file = write(tmp_path, nested(response_to(ANSWERS, kb)))

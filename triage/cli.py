@@ -121,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         "print the answers as a FHIR R4 QuestionnaireResponse, or with --result a Bundle of "
         "that response and the RiskAssessment of the triage result.",
     )
-    fhir.add_argument("file", metavar="FILE", nargs="?", help="answers file or saved assessment")
+    fhir.add_argument(
+        "file", metavar="FILE", nargs="?", help="answers, saved assessment or QuestionnaireResponse"
+    )
     fhir.add_argument("--questionnaire", action="store_true", help="print the Questionnaire")
     fhir.add_argument(
         "--result",
