@@ -144,7 +144,7 @@ def sign_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
             if not any(holds(condition, f) and not holds(without, f) for f in fired_by):
                 gaps.append(
                     f"{rule.id}: no scenario naming it in 'fires' depends on "
-                    f"'{_describe(node)}' (part {_path(path)}): removing it would go unnoticed"
+                    f"'{_describe(node)}' ({_path(path)}): removing it would go unnoticed"
                 )
     return gaps
 
@@ -156,7 +156,7 @@ def _describe(leaf: Leaf) -> str:
 
 
 def _path(path: tuple[int, ...]) -> str:
-    return ".".join(map(str, path)) or "the whole condition"
+    return f"part {'.'.join(map(str, path))}" if path else "the whole condition"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def thresholds(kb: KnowledgeBase) -> list[Threshold]:
         condition = rule_condition(kb, rule)
         for path, node in _nodes(condition):
             for what, tighter, looser in _moves(node):
-                where = f" (part {_path(path)})" if path else ""
+                where = f" ({_path(path)})" if path else ""
                 found.append(
                     Threshold(
                         rule.id,
