@@ -49,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"internal error: {type(error).__name__}: {error} (set TRIAGE_DEBUG=1 for details)",
             EXIT_FAILURE,
         )
+    finally:
+        gc.enable()  # also when the command failed before load_knowledge turned it back on
 
 
 def fail(message: str, code: int) -> int:
@@ -259,10 +261,10 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from triage import knowledge
+    from triage import coverage, knowledge
 
     directory = args.directory or getattr(args, "rules", None) or knowledge.default_directory()
-    problems = knowledge.check(directory)
+    problems = knowledge.check(directory) + coverage.check(directory)
     if problems:
         for problem in problems:
             print(f"{directory}/{problem}", file=sys.stderr)
