@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from dataclasses import dataclass
 from typing import Any
 
 from triage import conditions, quiz
@@ -38,19 +39,34 @@ def with_whens(kb: KnowledgeBase, whens: dict[str, dict[str, Any] | None]) -> Kn
     return dataclasses.replace(kb, questions=questions, conditions=found)
 
 
-def random_answer(rng: random.Random, field: str, skip: float = 0.25) -> Any:
-    """A random answer in contract form (None: skipped), with warning signs far more often yes
-    or unsure than in real life, so that conditions on them are exercised."""
-    if rng.random() < skip:
+@dataclass(frozen=True)
+class Style:
+    """How a random person answers: how often they skip an optional question, how often they
+    answer a warning sign yes or not sure, and how many places they tick at most."""
+
+    skip: float = 0.25
+    yes: float = 0.8
+    places: int = 2
+
+
+# Several kinds of people, so that every condition is seen both holding and not holding.
+STYLES = (Style(), Style(skip=0.6, yes=0.05, places=1), Style(skip=0.1, yes=0.4, places=3))
+
+
+def random_answer(rng: random.Random, field: str, style: Style = STYLES[0]) -> Any:
+    """A random answer in contract form (None: skipped)."""
+    if rng.random() < style.skip:
         return None
     if field in NUMBER_FIELDS:
         low, high = NUMBER_FIELDS[field]
         return rng.randint(low, high)
     if field in LIST_FIELDS:
-        return rng.sample([str(v) for v in LIST_FIELDS[field]], rng.randint(1, 2))
+        return rng.sample([str(v) for v in LIST_FIELDS[field]], rng.randint(1, style.places))
     if field in CHOICE_FIELDS:
         return rng.choice([str(v) for v in CHOICE_FIELDS[field]])
-    return rng.choice(["yes", "no", "unsure", "yes", "unsure"])
+    if rng.random() < style.yes:
+        return rng.choice(["yes", "unsure"])
+    return "no"
 
 
 def put(answers: dict[str, Any], kb: KnowledgeBase, field: str, value: Any) -> None:
@@ -63,7 +79,7 @@ def put(answers: dict[str, Any], kb: KnowledgeBase, field: str, value: Any) -> N
         answers[field] = value
 
 
-def walk_quiz(kb: KnowledgeBase, rng: random.Random) -> dict[str, Any]:
+def walk_quiz(kb: KnowledgeBase, rng: random.Random, style: Style = STYLES[0]) -> dict[str, Any]:
     """Answers as a person would give them in the quiz: the first question the engine's skip
     logic asks that is still open, again and again, with random answers (some skipped)."""
     answers: dict[str, Any] = {}
@@ -73,4 +89,4 @@ def walk_quiz(kb: KnowledgeBase, rng: random.Random) -> dict[str, Any]:
         if not open_:
             return answers
         done.add(open_[0].id)
-        put(answers, kb, open_[0].id, random_answer(rng, open_[0].id))
+        put(answers, kb, open_[0].id, random_answer(rng, open_[0].id, style))

@@ -15,7 +15,7 @@ from typing import Any
 
 import fhirpathpy
 from fhir.resources.R4B.questionnaire import Questionnaire
-from fhir_support import items_by_link, put, random_answer, walk_quiz, with_whens
+from fhir_support import STYLES, items_by_link, put, random_answer, walk_quiz, with_whens
 from fhirpathpy.models import models
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -83,8 +83,8 @@ def test_todays_skip_logic_in_fhirpath_agrees_with_the_engine(kb) -> None:
     rng = random.Random(20251203)
     seen_asked: set[str] = set()
     seen_skipped: set[str] = set()
-    for _ in range(40):
-        asked = check_agreement(kb, compiled, walk_quiz(kb, rng))
+    for walk in range(45):
+        asked = check_agreement(kb, compiled, walk_quiz(kb, rng, STYLES[walk % len(STYLES)]))
         seen_asked |= asked
         seen_skipped |= set(compiled) - asked
     # Every condition was seen both ways, so no expression passed by being constant.
@@ -167,8 +167,8 @@ def test_random_skip_logic_in_fhirpath_agrees_with_the_engine(kb, data, seed) ->
     Questionnaire.model_validate(fhir.questionnaire(changed))
     compiled = compile_all({q: every[q] for q in whens})
     rng = random.Random(seed)
-    for _ in range(6):  # answers as the quiz would collect them
-        check_agreement(changed, compiled, walk_quiz(changed, rng))
+    for style in STYLES * 2:  # answers as the quiz would collect them
+        check_agreement(changed, compiled, walk_quiz(changed, rng, style))
     for _ in range(3):  # and any answers at all (the condition alone)
         answers: dict[str, Any] = {}
         for question in changed.questions:
