@@ -19,6 +19,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import Any
 
 import pytest
 from conftest import SCENARIO_DIR, load_scenario
-from devtools import Browser, find_chromium
+from devtools import Browser, DevToolsError, find_chromium
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir_support import with_whens
 
@@ -129,6 +130,15 @@ def shown_questions(browser: Browser) -> set[str]:
     return {i.removeprefix("item-").rsplit("/", 1)[0] for i in ids}
 
 
+def shown_when_settled(browser: Browser, expected: set[str], seconds: float = 5) -> set[str]:
+    """The questions shown, once they are the expected ones or `seconds` have passed: LHC-Forms
+    updates the page asynchronously after an answer (FHIRPath in particular)."""
+    deadline = time.monotonic() + seconds
+    while (shown := shown_questions(browser)) != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return shown
+
+
 def answer(browser: Browser, kb: KnowledgeBase, question: Question, value: Any) -> None:
     """Give one answer with the form's own widgets."""
     where = element_id(question)
@@ -192,7 +202,11 @@ def fill(browser: Browser, kb: KnowledgeBase, scenario: Scenario) -> None:
             value = [c for c in value or [] if c not in detour]
         if value in (None, []) or value == detour:
             continue
-        assert question.id in shown_questions(browser), f"LHC-Forms hides {question.id}"
+        shown = f"document.getElementById('item-{element_id(question)}') !== null"
+        try:
+            browser.wait_for(shown, timeout=5)
+        except DevToolsError:
+            pytest.fail(f"LHC-Forms does not show {question.id}, which the quiz asks")
         answer(browser, kb, question, value)
 
 
@@ -217,7 +231,8 @@ def test_lhc_forms_response_is_triaged_like_the_answers_file(
 
     # LHC-Forms shows exactly the questions the quiz asks for these answers.
     answers = scenario.answers
-    assert shown_questions(browser) == {q.id for q in quiz.relevant(kb, answers)}
+    asked = {q.id for q in quiz.relevant(kb, answers)}
+    assert shown_when_settled(browser, asked) == asked
 
     response = browser.evaluate("questionnaireResponse()")
     QuestionnaireResponse.model_validate(response)
@@ -306,7 +321,7 @@ def test_lhc_forms_runs_the_fhirpath_skip_logic_exactly(kb, browser) -> None:
             answer(browser, nested, question, value)
             answers = quiz.prune(nested, quiz.with_answer(answers, question, value))
             asked = {q.id for q in quiz.relevant(nested, answers)}
-            shown = shown_questions(browser)
+            shown = shown_when_settled(browser, asked)
             assert shown == asked, (question_id, value, shown ^ asked)
             for target in NESTED:
                 seen[target].add(target in shown)
