@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage import __version__
-from triage.errors import TriageError, UsageError
+from triage.errors import Problem, TriageError, UsageError
 from triage.output import EXIT_PIPE_CLOSED, OutputClosed, OutputError, discard, stdout
 from triage.safe_text import one_line
 
@@ -282,6 +282,8 @@ def run_check(args: argparse.Namespace) -> int:
 
     directory = args.directory or getattr(args, "rules", None) or knowledge.default_directory()
     problems = knowledge.check(directory) + coverage.check(directory)
+    if not problems:
+        problems = _engine_problems(directory)
     if problems:
         for problem in problems:
             print(one_line(f"{directory}/{problem}", limit=4000), file=sys.stderr)
@@ -294,6 +296,17 @@ def run_check(args: argparse.Namespace) -> int:
         )
     )
     return EXIT_OK
+
+
+def _engine_problems(directory: Path) -> list[Problem]:
+    """A rule set that passes the checks must also compile into the rule engine and run."""
+    from triage import engine, knowledge
+
+    try:
+        engine.for_knowledge(knowledge.load(directory))
+    except Exception as error:  # durable-rules reports its limits as bare exceptions
+        return [Problem("rules.yaml", None, f"the rule engine cannot run these rules: {error}")]
+    return []
 
 
 def run_quiz(args: argparse.Namespace) -> int:

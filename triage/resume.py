@@ -63,7 +63,7 @@ def read(path: str) -> dict[str, Any]:
         resume = _ResumeFile.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        where = inputs.shown(".".join(str(part) for part in first["loc"]), 120)
         problem = inputs.explain(first) if where != "resume" else _version_problem(first)
         raise InputError(name, problem, where) from None
     return _checked_partial(resume.answers, name)
@@ -81,7 +81,7 @@ def _checked_partial(given: dict[str, Any], name: str) -> dict[str, Any]:
         checked = Answers.model_validate({**given, **stand_ins}).model_dump(mode="json")
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(["answers", *(str(part) for part in first["loc"])])
+        where = inputs.shown(".".join(["answers", *(str(part) for part in first["loc"])]), 120)
         raise InputError(name, inputs.explain(first), where) from None
     partial = {key: checked[key] for key in given if key not in ("schema_version", "symptoms")}
     partial["symptoms"] = {key: checked["symptoms"][key] for key in given.get("symptoms") or {}}
