@@ -77,9 +77,19 @@ class Question(_Strict):
     help: str | None = None
     choices: list[Choice] = Field(default_factory=list)
     when: dict[str, Any] | None = None
+    screen: str | None = None  # the id of a screen in `screens:` shared with its neighbours
+    picture: str | None = None  # a small text drawing shown with the question
 
     def label_of(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)
+
+
+class Screen(_Strict):
+    """Several questions on one screen (questions.yaml `screens:`), each still answered."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    help: str | None = None
 
 
 class Rule(_Strict):
@@ -121,6 +131,11 @@ class KnowledgeBase:
     advice: dict[str, Advice]
     sources: dict[str, Source]
     conditions: dict[str, Condition] = field(repr=False)  # "rule:ID", "advice:ID", "question:ID"
+    screens: tuple[Screen, ...] = ()  # screens shared by several questions
+
+    @cached_property
+    def screens_by_id(self) -> dict[str, Screen]:
+        return {screen.id: screen for screen in self.screens}
 
     @property
     def label(self) -> str:
@@ -267,6 +282,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     raw = {name: _read(directory / name, found) for name in FILES}
     info = _ruleset_info(raw["ruleset.yaml"], found)
     questions = found.models("questions.yaml", raw["questions.yaml"], "questions", Question)
+    screens = _screens(raw["questions.yaml"], found)
     rules = found.models("rules.yaml", raw["rules.yaml"], "rules", Rule)
     advice = found.models("advice.yaml", raw["advice.yaml"], "advice", Advice)
     sources = found.models("sources.yaml", raw["sources.yaml"], "sources", Source)
@@ -284,6 +300,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     # Checked even when ruleset.yaml is broken, so one run lists every problem.
     _check_references(rules, advice_by_id, sources_by_id, found)
     _check_questions(questions, parsed, found)
+    _check_screens(questions, screens, found)
     if info is None:
         return None, found.problems
     _check_info(info, advice_by_id, found)
@@ -295,6 +312,7 @@ def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         advice=advice_by_id,
         sources=sources_by_id,
         conditions=parsed,
+        screens=tuple(screens),
     )
     return kb, found.problems
 
@@ -468,4 +486,73 @@ def _check_choices(question: Question, found: _Collector) -> None:
             question.id,
             f"choices must be exactly {wanted or 'none'} (the answers contract), "
             f"got {given or 'none'}",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Screens: questions shown together (questions.yaml `screens:`, optional)
+
+PICTURE_WIDTH = 40  # a picture must read in a 40-column terminal
+RESERVED_SCREEN_IDS = ("review",)  # the quiz's own screens
+ROW_KINDS = ("symptom", "single")  # kinds that can share a screen: one line of choices each
+
+
+def _screens(raw: Any, found: _Collector) -> list[Screen]:
+    if not isinstance(raw, dict) or "screens" not in raw:
+        return []
+    screens: list[Screen] = found.models("questions.yaml", raw, "screens", Screen)
+    found.unique("questions.yaml", "screen", _raw_ids(raw, "screens"))
+    return screens
+
+
+def _check_screens(questions: list[Question], screens: list[Screen], found: _Collector) -> None:
+    """Each screen is declared, used, not named like a question, and holds neighbours that can
+    share a screen; pictures fit a narrow terminal."""
+    declared = {screen.id for screen in screens}
+    question_ids = {question.id for question in questions}
+    for screen in screens:
+        if screen.id in question_ids or screen.id in RESERVED_SCREEN_IDS:
+            found.add("questions.yaml", screen.id, "a screen id must differ from question ids")
+    members: dict[str, list[int]] = {}
+    for index, question in enumerate(questions):
+        _check_picture(question, found)
+        if question.screen is None:
+            continue
+        if question.screen not in declared:
+            found.add(
+                "questions.yaml",
+                question.id,
+                f"screen: unknown screen {question.screen!r}; "
+                f"declared: {', '.join(sorted(declared)) or 'none'}",
+            )
+            continue
+        members.setdefault(question.screen, []).append(index)
+        if question.kind not in ROW_KINDS:
+            found.add(
+                "questions.yaml",
+                question.id,
+                f"a {question.kind!r} question needs a screen of its own; "
+                f"only {' and '.join(ROW_KINDS)} questions share a screen",
+            )
+    for screen in screens:
+        indexes = members.get(screen.id, [])
+        if not indexes:
+            found.add("questions.yaml", screen.id, "no question is on this screen")
+        elif indexes != list(range(indexes[0], indexes[-1] + 1)):
+            found.add(
+                "questions.yaml",
+                screen.id,
+                "the questions of a screen must follow one another in the file",
+            )
+
+
+def _check_picture(question: Question, found: _Collector) -> None:
+    if question.picture is None:
+        return
+    wide = [line for line in question.picture.splitlines() if len(line) > PICTURE_WIDTH]
+    if wide:
+        found.add(
+            "questions.yaml",
+            question.id,
+            f"picture: {len(wide)} line(s) wider than {PICTURE_WIDTH} characters",
         )

@@ -69,6 +69,7 @@ class Location(StrEnum):
     MIDDLE_BACK = "middle_back"
     LOWER_BACK = "lower_back"
     FLANK = "flank"
+    LEG = "leg"  # pain mainly in the buttock or leg (sciatica), more than in the back
 
 
 class Radiation(StrEnum):
@@ -97,6 +98,7 @@ class Trigger(StrEnum):
     LIFTING_OR_STRAIN = "lifting_or_strain"
     MINOR_INJURY = "minor_injury"
     MAJOR_INJURY = "major_injury"
+    POSTURE = "posture"  # long sitting or standing, or an awkward posture
 
 
 class Course(StrEnum):
@@ -152,6 +154,9 @@ SYMPTOMS: dict[str, str] = {
     "struggling_to_cope": "feeling worried about the pain or struggling to cope",
     "walking_difficulty": "new difficulty walking: legs that feel heavy, stiff, clumsy or unsteady",
     "worse_on_straining": "back pain made worse by coughing, sneezing or straining on the toilet",
+    # Asked apart from `collapse` and `struggling_to_cope`, which keep their wider meaning
+    "dizzy": "feeling very dizzy or light-headed now",
+    "worried": "feeling worried about the pain",
 }
 
 # Fields whose value is a list of choices, and fields with one choice, with their enums.
