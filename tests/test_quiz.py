@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from tests.quiz_script import BASICS, SECTIONS, Script
+import json
+
+import pytest
+
+from tests.conftest import scenario_files
+from tests.quiz_script import BASICS, SECTIONS, Script, answered_from
 from triage import outcome, quiz, wording
-from triage.models import Level
-from triage.quiz import Finished, Interrupted, Stopped
+from triage.models import Answers, Level
+from triage.quiz import REVIEW, Finished, Interrupted, Stopped
 
 
 def symptoms(result: Finished | Stopped | Interrupted) -> dict[str, str]:
     return result.answers["symptoms"]
 
 
+def first_page(kb) -> quiz.PagePlan:
+    return quiz.pages(kb)[0]
+
+
 # ---------------------------------------------------------------------------------------------
-# Order and skip logic
+# Order, pages and skip logic
 
 
 def test_questions_come_in_file_order_emergency_first_then_basics_then_follow_up(kb) -> None:
@@ -22,8 +31,8 @@ def test_questions_come_in_file_order_emergency_first_then_basics_then_follow_up
     order = [q.id for q in kb.questions]
     assert script.asked == sorted(script.asked, key=order.index)
     sections = [kb.questions_by_id[qid].section for qid in script.asked]
-    assert sections == sorted(sections, key=SECTIONS.index)
-    assert set(sections) == set(SECTIONS)
+    assert sections[0] == "emergency" and set(sections) == set(SECTIONS)
+    assert "emergency" not in sections[sections.index("basics") :]
 
 
 def test_questions_without_when_are_always_asked_and_never_twice(kb) -> None:
@@ -31,6 +40,48 @@ def test_questions_without_when_are_always_asked_and_never_twice(kb) -> None:
     quiz.run(kb, script)
     assert {q.id for q in kb.questions if q.when is None} <= set(script.asked)
     assert len(script.asked) == len(set(script.asked))
+    assert len(script.page_ids) == len(set(script.page_ids))
+
+
+def test_the_quiz_asks_exactly_the_relevant_questions(kb) -> None:
+    # grouping never changes what is asked: `relevant` alone decides
+    for story in ({}, {"location": ["upper_back"], "duration": "over_12_weeks", "age": 72}):
+        script = Script(story)
+        result = quiz.run(kb, script)
+        assert isinstance(result, Finished)
+        assert set(script.asked) == {q.id for q in quiz.relevant(kb, result.answers)}
+
+
+def test_neighbours_that_share_a_screen_are_asked_on_one_page(kb) -> None:
+    script = Script()
+    quiz.run(kb, script)
+    shared = [page for page in script.pages if len(page.questions) > 1]
+    assert shared, "questions.yaml groups questions on screens"
+    for page in shared:
+        screen = kb.screens_by_id[page.id]
+        assert page.title == screen.title
+        assert {q.screen for q in page.questions} == {screen.id}
+    # every other page holds one question and is named after it
+    assert all(p.id == p.questions[0].id for p in script.pages if len(p.questions) == 1)
+
+
+def test_an_ordinary_case_needs_at_most_15_screens_and_says_how_far_it_is(kb) -> None:
+    script = Script()
+    quiz.run(kb, script)
+    screens = len(script.pages) + len(script.reviews)
+    assert screens <= 15
+    numbers = [page.number for page in script.pages]
+    assert numbers == list(range(1, len(script.pages) + 1))
+    assert all(page.total >= page.number for page in script.pages)
+    assert script.pages[-1].total == len(script.pages)  # the estimate is exact by the end
+
+
+def test_the_estimate_grows_when_an_answer_brings_in_a_page(kb) -> None:
+    # a 12-week history brings in nothing new, but a later page of follow-ups keeps the total
+    plain = Script()
+    quiz.run(kb, plain)
+    totals = [page.total for page in plain.pages]
+    assert totals[0] <= totals[-1] and max(totals) == totals[-1]
 
 
 def test_follow_up_questions_depend_on_the_answers(kb) -> None:
@@ -47,14 +98,17 @@ def test_follow_up_questions_depend_on_the_answers(kb) -> None:
     assert not {"pain_in_waves", "rash"} & set(older_long_upper.asked)
 
 
-def test_a_follow_up_answer_can_bring_in_a_later_question(kb) -> None:
-    # sweating is asked for pain higher up; a "Not sure" about it brings in the sickness question
-    plain = Script({"location": ["lower_back"]})
+def test_an_answer_can_bring_in_a_question_on_the_same_page(kb) -> None:
+    # walking difficulty is asked with a newly weak leg, on the page of that question
+    page_of = quiz.page_of(kb, "walking_difficulty")
+    assert page_of == quiz.page_of(kb, "leg_weakness")
+    plain, weak = Script(), Script({"leg_weakness": "unsure"})
     quiz.run(kb, plain)
-    breathless = Script({"location": ["lower_back"], "breathless": "unsure"})
-    quiz.run(kb, breathless)
-    assert "sweating" not in plain.asked and "calf_swelling" not in plain.asked
-    assert {"sweating", "calf_swelling"} <= set(breathless.asked)
+    quiz.run(kb, weak)
+    assert "walking_difficulty" not in plain.asked and "walking_difficulty" in weak.asked
+    (page,) = [p for p in weak.pages if p.id == page_of]
+    assert "walking_difficulty" not in [q.id for q in page.shown({})]
+    assert "walking_difficulty" in [q.id for q in page.shown({"leg_weakness": "yes"})]
 
 
 def test_optional_questions_can_be_skipped_and_the_answers_are_still_complete(kb) -> None:
@@ -63,22 +117,37 @@ def test_optional_questions_can_be_skipped_and_the_answers_are_still_complete(kb
     assert isinstance(result, Finished)
     answers = quiz.complete(result.answers)
     assert answers is not None and answers.onset is None and answers.intensity is None
-    rows = {row.question.id: row.words for row in script.reviews[0]}
-    assert rows["onset"] == wording.NOT_ANSWERED and rows["radiation"] == wording.NONE_CHOSEN
+    rows = {row.page: row.words for row in script.reviews[0]}
+    assert rows["trigger"] == wording.NOT_ANSWERED and rows["radiation"] == wording.NONE_CHOSEN
 
 
 # ---------------------------------------------------------------------------------------------
 # The early stop
 
 
-def test_an_emergency_answer_stops_the_quiz_at_once(kb) -> None:
+def test_an_emergency_answer_stops_the_quiz_after_its_page(kb) -> None:
     first = kb.questions[0]
     script = Script({first.id: "yes"})
     result = quiz.run(kb, script)
     assert isinstance(result, Stopped)
-    assert script.asked == [first.id] and script.reviews == []
+    assert script.page_ids == [first_page(kb).id] and script.reviews == []
+    assert result.trail == (first_page(kb).id,)
     assert result.rules and all(rule.triage is Level.EMERGENCY for rule in result.rules)
     assert all(first.id in str(rule.when) for rule in result.rules)
+    assert script.warned == [[first.id]]  # the page named the answer before it was confirmed
+
+
+def test_the_page_names_only_the_answers_that_stop_the_quiz(kb) -> None:
+    page = Script()
+    quiz.run(kb, page)
+    heart = next(p for p in page.pages if p.id == quiz.page_of(kb, "chest_pain"))
+    assert heart.stopping({}) == []
+    assert heart.stopping({"chest_pain": "yes", "breathless": "no"}) == ["chest_pain"]
+    assert heart.stopping({"chest_pain": "unsure"}) == []  # "Not sure" never stops the quiz
+    # breathless alone is urgent, with fainting it is an emergency: both are named
+    assert heart.stopping({"breathless": "yes"}) == []
+    both = heart.stopping({"breathless": "yes", "collapse": "yes"})
+    assert set(both) == {"breathless", "collapse"}
 
 
 def test_not_sure_about_an_emergency_sign_does_not_stop_the_quiz(kb) -> None:
@@ -89,7 +158,6 @@ def test_not_sure_about_an_emergency_sign_does_not_stop_the_quiz(kb) -> None:
 
 
 def test_every_emergency_question_can_stop_the_quiz_alone_or_is_a_pattern(kb) -> None:
-    # at least the emergency-section questions whose "yes" alone is an emergency stop the quiz
     stoppers = [
         q
         for q in kb.questions
@@ -98,33 +166,132 @@ def test_every_emergency_question_can_stop_the_quiz_alone_or_is_a_pattern(kb) ->
     assert len(stoppers) >= 3
     for question in stoppers:
         script = Script({question.id: "yes"})
-        assert isinstance(quiz.run(kb, script), Stopped)
-        assert script.asked[-1] == question.id
+        result = quiz.run(kb, script)
+        assert isinstance(result, Stopped)
+        assert result.trail[-1] == quiz.page_of(kb, question.id)
+        assert question.id in script.asked
+
+
+# ---------------------------------------------------------------------------------------------
+# Going back
+
+
+def test_going_back_returns_to_the_previous_page_with_its_answers(kb) -> None:
+    pages = quiz.pages(kb)
+    second, third = pages[1].id, pages[2].id
+    script = Script({"chest_pain": "no"}, backs=[third])
+    result = quiz.run(kb, script)
+    assert isinstance(result, Finished)
+    ids = script.page_ids
+    assert ids[:4] == [pages[0].id, second, third, second]
+    again = script.pages[3]
+    assert again.given == {q.id: "no" for q in again.questions if q.when is None}
+    assert ids[4] == third and again.number == 2
+    assert ids.count(third) == 2 and result.trail[:3] == (pages[0].id, second, third)
+
+
+def test_going_back_from_the_first_page_stays_there(kb) -> None:
+    first = first_page(kb).id
+    script = Script(backs=[first])
+    assert isinstance(quiz.run(kb, script), Finished)
+    assert script.page_ids[:2] == [first, first]
+    assert script.pages[0].can_go_back is False and script.pages[2].can_go_back is True
+
+
+def test_going_back_twice_then_forward_shows_each_page_again_with_its_answers(kb) -> None:
+    a, b, c, d = (plan.id for plan in quiz.pages(kb)[:4])
+    script = Script({"age": 61}, backs=[d, c])
+    result = quiz.run(kb, script)
+    assert isinstance(result, Finished)
+    assert script.page_ids[:8] == [a, b, c, d, c, b, c, d]
+    assert script.pages[6].given == script.pages[4].given  # the draft of the page left
+    age_again = [p for p in script.pages if p.id == "age"]
+    assert [p.given for p in age_again][1:] == [{"age": 61}] * (len(age_again) - 1)
+
+
+def test_a_page_left_by_going_back_counts_for_nothing_until_confirmed(kb) -> None:
+    # "Yes" chosen on the first page, then back: it is a draft, selected again, not an answer
+    first, second = quiz.pages(kb)[0].id, quiz.pages(kb)[1].id
+    story = Script({"chest_pain": "yes"}, backs=[second])
+    result = quiz.run(kb, story)
+    assert isinstance(result, Stopped)
+    assert story.page_ids == [first, second, first, second]
+    assert story.pages[3].given.get("chest_pain") == "yes"
+
+
+def test_back_after_an_emergency_stop_reopens_its_page_with_the_answers_selected(kb) -> None:
+    first = kb.questions[0]
+    stopped = quiz.run(kb, Script({first.id: "yes"}))
+    assert isinstance(stopped, Stopped)
+    script = Script({first.id: "no"})
+    result = quiz.run(kb, script, stopped.answers, trail=stopped.trail, back=True)
+    assert isinstance(result, Finished)
+    assert script.pages[0].id == stopped.trail[-1]
+    assert script.pages[0].given[first.id] == "yes"
+    assert symptoms(result)[first.id] == "no"
+
+
+def test_back_after_an_emergency_stop_then_back_again_drops_the_stop(kb) -> None:
+    story = {"location": ["upper_back"], "radiation": ["chest"], "sweating": "yes"}
+    stopped = quiz.run(kb, Script(story))
+    assert isinstance(stopped, Stopped) and stopped.trail[-1] == quiz.page_of(kb, "sweating")
+    before = stopped.trail[-2]
+    script = Script(story, backs=[stopped.trail[-1]])
+    script.answers["sweating"] = "no"
+    result = quiz.run(kb, script, stopped.answers, trail=stopped.trail, back=True)
+    assert isinstance(result, Finished)
+    assert script.page_ids[:3] == [stopped.trail[-1], before, stopped.trail[-1]]
+
+
+def test_back_from_the_result_returns_to_the_review_and_then_to_the_last_page(kb) -> None:
+    finished = quiz.run(kb, Script())
+    assert isinstance(finished, Finished) and finished.trail[-1] == REVIEW
+    script = Script(review_back=1)
+    again = quiz.run(kb, script, finished.answers, trail=finished.trail, back=True)
+    assert isinstance(again, Finished)
+    assert len(script.reviews) == 2 and script.page_ids == [finished.trail[-2]]
+    assert again.answers == finished.answers
+
+
+def test_a_resumed_quiz_can_go_back_to_pages_answered_before(kb) -> None:
+    first = first_page(kb)
+    given = {"symptoms": {q.id: "no" for q in first.questions}}
+    script = Script(backs=[quiz.pages(kb)[1].id])
+    quiz.run(kb, script, given)
+    assert script.page_ids[:3] == [quiz.pages(kb)[1].id, first.id, quiz.pages(kb)[1].id]
 
 
 # ---------------------------------------------------------------------------------------------
 # Review and change
 
 
-def test_review_lists_every_answer_in_question_order(kb) -> None:
+def test_review_lists_every_page_in_order_with_answers_in_words(kb) -> None:
     script = Script()
     quiz.run(kb, script)
     (rows,) = script.reviews
-    assert [row.question.id for row in rows] == script.asked
-    words = {row.question.id: row.words for row in rows}
+    assert [row.page for row in rows] == script.page_ids
+    words = {row.page: row.words for row in rows}
     assert words["age"] == "40"
     assert words["location"] == kb.questions_by_id["location"].label_of("lower_back")
-    assert words["fever"] == kb.info.symptom_choices["no"]
+    first = first_page(kb)
+    no = kb.info.symptom_choices["no"]
+    assert words[first.id] == f"{no} to all {len(first.questions)}"
+
+
+def test_review_names_the_answers_that_are_not_no(kb) -> None:
+    script = Script({"fever": "unsure"})
+    quiz.run(kb, script)
+    words = {row.page: row.words for row in script.reviews[0]}[quiz.page_of(kb, "fever")]
+    assert words.startswith(f"{kb.info.symptom_choices['unsure']}: High temperature;")
+    assert words.endswith("to the other 5")
 
 
 def test_changing_an_answer_drops_stale_answers_and_asks_new_questions(kb) -> None:
     script = Script(changes=[("location", ["upper_back"])])
     result = quiz.run(kb, script)
     assert isinstance(result, Finished) and len(script.reviews) == 2
-    first, second = ({row.question.id for row in rows} for rows in script.reviews)
-    assert "pain_in_waves" in first and "pain_in_waves" not in second
     assert "pain_in_waves" not in symptoms(result)
-    assert "sweating" in second and "sweating" in symptoms(result)
+    assert "sweating" in symptoms(result)
     assert script.asked.index("sweating") > script.asked.index("location", 5)
     assert result.answers["location"] == ["upper_back"]
 
@@ -134,18 +301,61 @@ def test_a_change_to_an_emergency_answer_stops_the_quiz(kb) -> None:
     script = Script(changes=[(first.id, "yes")])
     result = quiz.run(kb, script)
     assert isinstance(result, Stopped) and len(script.reviews) == 1
+    assert result.trail[-1] == first_page(kb).id
+
+
+def test_going_back_from_a_page_opened_on_the_review_changes_nothing(kb) -> None:
+    script = Script(changes=[("age", 70)], backs=[])
+    result = quiz.run(kb, script)
+    assert isinstance(result, Finished) and result.answers["age"] == 70
+    cancelled = Script(changes=[("age", 70)])
+    cancelled.backs = []
+    # open "age" from the review, then go back: the review again, the answer unchanged
+    original = cancelled.ask
+
+    def back_on_second_age(page):
+        if page.id == "age" and [p.id for p in cancelled.pages].count("age") == 1:
+            cancelled.pages.append(page)
+            return quiz.GO_BACK
+        return original(page)
+
+    cancelled.ask = back_on_second_age  # type: ignore[method-assign]
+    result = quiz.run(kb, cancelled)
+    assert isinstance(result, Finished) and result.answers["age"] == BASICS["age"]
+    assert len(cancelled.reviews) == 2
 
 
 # ---------------------------------------------------------------------------------------------
 # Interruption and resume
 
 
-def test_an_interruption_returns_the_answers_so_far(kb) -> None:
+def test_an_interruption_returns_the_answers_so_far_and_the_trail(kb) -> None:
     script = Script(stop_at="location")
     result = quiz.run(kb, script)
     assert isinstance(result, Interrupted)
     assert result.answers["age"] == 40 and "location" not in result.answers
     assert set(symptoms(result)) == {q.id for q in kb.questions if q.section == "emergency"}
+    assert result.trail[-1] == "age"
+
+
+def test_an_interruption_keeps_answers_of_pages_left_by_going_back(kb) -> None:
+    second = quiz.pages(kb)[1]
+    script = Script({"age": 33}, backs=["location", "age"], stop_at="age")
+    script.stop_at = None
+    original = script.ask
+    calls = {"n": 0}
+
+    def stop_on_fifth(page):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise quiz.QuizInterrupted
+        return original(page)
+
+    script.ask = stop_on_fifth  # type: ignore[method-assign]
+    result = quiz.run(kb, script)
+    assert isinstance(result, Interrupted)
+    assert result.answers["age"] == 33
+    assert all(q.id in symptoms(result) for q in second.questions)
 
 
 def test_a_resumed_quiz_continues_at_the_first_unanswered_question(kb) -> None:
@@ -161,3 +371,25 @@ def test_a_resumed_quiz_continues_at_the_first_unanswered_question(kb) -> None:
 def test_resume_drops_answers_to_questions_that_no_longer_apply(kb) -> None:
     given = {**BASICS, "symptoms": {"pain_in_waves": "no"}, "location": ["upper_back"]}
     assert "pain_in_waves" not in quiz.prune(kb, given)["symptoms"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Every scenario gives the same result through the quiz as through `triage assess`
+
+
+def _key(result):
+    return (result.triage, result.pain_type, result.suspected, [r.rule for r in result.reasons])
+
+
+@pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
+def test_the_quiz_answering_from_a_scenario_reaches_the_same_result(kb, path) -> None:
+    answers = Answers.model_validate(json.loads(path.read_text(encoding="utf-8"))["answers"])
+    expected = outcome.assess(answers, kb)
+    ending = quiz.run(kb, Script(answered_from(answers)))
+    if isinstance(ending, Stopped):  # an emergency stop ends early: the level must agree
+        assert expected.triage is Level.EMERGENCY
+        assert quiz.partial_result(kb, ending.answers).triage is Level.EMERGENCY
+        return
+    assert isinstance(ending, Finished)
+    through_quiz = outcome.assess(quiz.complete(ending.answers), kb)
+    assert _key(through_quiz) == _key(expected)

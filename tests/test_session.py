@@ -146,7 +146,7 @@ def test_an_emergency_found_after_the_basics_is_saved_as_an_assessment(kb, tmp_p
     assert follow_up, "some follow-up answer is an emergency for pain spreading to the chest"
     script = Script({**story, follow_up[0].id: "yes"}, confirms=[True])
     assert session(kb, script, tmp_path).run() is Ending.EMERGENCY
-    assert script.asked[-1] == follow_up[0].id and script.reviews == []
+    assert script.page_ids[-1] == quiz.page_of(kb, follow_up[0].id) and script.reviews == []
     answers, document = inputs.load_answers(str(tmp_path / "back-pain-2026-11-21.json"))
     assert document is not None and document.result["triage"] == Level.EMERGENCY.value
     assert outcome.assess(answers, kb).triage is Level.EMERGENCY

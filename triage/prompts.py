@@ -21,7 +21,7 @@ from questionary import Choice, Separator
 
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answer
-from triage.quiz import QuizInterrupted, ReviewRow
+from triage.quiz import GoBack, Page, QuizInterrupted, ReviewRow
 from triage.wording import choice_words
 
 SKIP, DONE = "__skip__", "__done__"
@@ -83,7 +83,13 @@ class PromptAsker:
     def show(self, text: str) -> None:
         print(text, file=self.stream or sys.stdout, flush=True)
 
-    def ask(self, question: Question, current: Any) -> Any:
+    def ask(self, page: Page) -> dict[str, Any] | GoBack:
+        chosen: dict[str, Any] = {}
+        while missing := [q for q in page.shown(chosen) if q.id not in chosen]:
+            chosen[missing[0].id] = self.ask_one(missing[0], page.given.get(missing[0].id))
+        return {q.id: chosen[q.id] for q in page.shown(chosen)}
+
+    def ask_one(self, question: Question, current: Any) -> Any:
         match question.kind:
             case "symptom":
                 return self._symptom(question, current)
@@ -95,13 +101,10 @@ class PromptAsker:
                 return self._single(question, current)
         raise ValueError(f"unknown question kind {question.kind!r}")
 
-    def review(self, rows: Sequence[ReviewRow]) -> str | None:
-        width = max(len(row.question.short) for row in rows) + 2
+    def review(self, rows: Sequence[ReviewRow]) -> str | GoBack | None:
+        width = max(len(row.title) for row in rows) + 2
         choices: list[Choice | Separator] = [Choice(REVIEW_DONE, value=DONE), Separator()]
-        choices += [
-            Choice(f"{row.question.short:<{width}}{row.words}", value=row.question.id)
-            for row in rows
-        ]
+        choices += [Choice(f"{row.title:<{width}}{row.words}", value=row.page) for row in rows]
         chosen = self._run(
             questionary.select(
                 REVIEW_TITLE,

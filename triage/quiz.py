@@ -1,20 +1,29 @@
-"""The question loop: which question comes next, when to stop early, review and change.
+"""The question loop: which screen comes next, when to stop early, going back, review and change.
 
 The loop knows nothing of the terminal. It talks to an "asker" (see `Asker`): the real one in
-`triage.prompts` draws prompts; tests pass a scripted one. Answers so far are kept as a partial
-answers mapping in the shape of the contract (symptoms nested under "symptoms"). A question is
-"answered" when its key is present; an optional question the person skipped is stored as None.
+`triage.prompts` draws the screens; tests pass a scripted one. Answers so far are kept as a
+partial answers mapping in the shape of the contract (symptoms nested under "symptoms"). A
+question is "answered" when its key is present; an optional question the person skipped is
+stored as None.
 
-Order: the questions of rules/questions.yaml, in file order, each asked only while its `when`
-holds for the answers so far (questions without `when` are always asked). After every answer
-the rules are fired on the answers so far; an emergency that does not rest on a "Not sure"
-answer stops the quiz at once.
+Which questions are asked is decided by `relevant` alone: the questions of rules/questions.yaml
+whose `when` holds for the answers so far. Screens only group them: neighbouring questions that
+share a `screen:` in questions.yaml are shown together (a `Page`), each still answered on its
+own; every other question has a page of its own. Pages come in file order; a page is asked
+while one of its relevant questions is unanswered.
+
+After every page the rules are fired on the answers so far; an emergency that does not rest on
+a "Not sure" answer stops the quiz (the asker has already shown, on the page itself, which
+answer means that). Going back returns to the previous page of the trail with its answers
+selected; the answers of the page being left are kept aside (a draft) and selected again when
+it comes back, but they count for nothing until that page is confirmed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -25,12 +34,7 @@ from triage.models import REQUIRED_FIELDS, Answers, Level, Result
 from triage.wording import answer_words
 
 Partial = dict[str, Any]
-# Generic interface wording; every clinical word comes from the knowledge base.
-SECTION_TITLES = {
-    "emergency": "Part 1 of 3: warning signs that need help at once",
-    "basics": "Part 2 of 3: about your back pain",
-    "follow_up": "Part 3 of 3: a few more questions",
-}
+REVIEW = "review"  # the review screen's place in a trail (no screen of questions.yaml has this id)
 
 
 class QuizInterrupted(Exception):
@@ -38,11 +42,50 @@ class QuizInterrupted(Exception):
 
 
 @dataclass(frozen=True)
-class ReviewRow:
-    """One line of the review screen: a question and its answer in words."""
+class GoBack:
+    """An asker's reply: go back to the previous screen. `chosen` holds what was chosen on the
+    screen being left (kept as a draft, selected again when the screen comes back)."""
 
-    question: Question
+    chosen: Mapping[str, Any] = field(default_factory=dict)
+
+
+GO_BACK = GoBack()
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One line of the review screen: a page and its answers in words."""
+
+    page: str  # the page id, returned by the asker to change its answers
+    title: str
     words: str
+
+
+@dataclass(frozen=True, eq=False)
+class Page:
+    """One screen of questions, as the asker draws it.
+
+    questions: every question the page can hold, in order; `shown(chosen)` says which of them
+               to show for what is chosen on the page so far (a question can appear when an
+               earlier one on the same page is answered).
+    given:     answers chosen before (question id -> value): selected when the page opens.
+    number, total: "Question {number} of about {total}" (the total is estimated from the
+               answers so far).
+    can_go_back: False on the first page (there is nothing before it).
+    """
+
+    id: str
+    title: str | None
+    help: str | None
+    questions: tuple[Question, ...]
+    given: Mapping[str, Any]
+    number: int
+    total: int
+    can_go_back: bool
+    shown: Callable[[Mapping[str, Any]], list[Question]] = field(repr=False)
+    stopping: Callable[[Mapping[str, Any]], list[str]] = field(repr=False)
+    """Ids of the questions whose chosen answer, with all the others, makes the answers an
+    emergency that stops the quiz (the asker warns beside each one before it is confirmed)."""
 
 
 class Asker(Protocol):
@@ -50,12 +93,13 @@ class Asker(Protocol):
 
     def show(self, text: str) -> None: ...
 
-    def ask(self, question: Question, current: Any) -> Any:
-        """The answer in contract form (int, str, list, "yes"/"no"/"unsure"), or None when an
-        optional question is skipped. `current` is the answer given before, if any."""
+    def ask(self, page: Page) -> dict[str, Any] | GoBack:
+        """The answers to the questions shown (question id -> contract value: an int, a code, a
+        list of codes, "yes"/"no"/"unsure", or None for a skipped optional question), or
+        GoBack when the person goes back."""
 
-    def review(self, rows: Sequence[ReviewRow]) -> str | None:
-        """The id of a question to change, or None to go on to the result."""
+    def review(self, rows: Sequence[ReviewRow]) -> str | GoBack | None:
+        """The id of a page to change, GoBack, or None to go on to the result."""
 
     def confirm(self, message: str, default: bool) -> bool: ...
 
@@ -88,6 +132,16 @@ def with_answer(answers: Mapping[str, Any], question: Question, value: Any) -> P
     return changed
 
 
+def with_answers(
+    kb: KnowledgeBase, answers: Mapping[str, Any], chosen: Mapping[str, Any]
+) -> Partial:
+    """The answers with several answers (question id -> value) added or replaced."""
+    changed = {**answers, "symptoms": dict(answers.get("symptoms", {}))}
+    for question_id, value in chosen.items():
+        changed = with_answer(changed, kb.questions_by_id[question_id], value)
+    return changed
+
+
 def without(answers: Mapping[str, Any], questions: Sequence[Question]) -> Partial:
     ids = {question.id for question in questions}
     kept = {key: value for key, value in answers.items() if key not in ids}
@@ -114,7 +168,8 @@ def complete(answers: Mapping[str, Any]) -> Answers | None:
 
 
 def relevant(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[Question]:
-    """The questions to ask for these answers, in the order of questions.yaml."""
+    """The questions to ask for these answers, in the order of questions.yaml: the one
+    definition of what the quiz asks."""
     conditional = outcome.questions_to_ask(kb, answers)
     return [q for q in kb.questions if q.when is None or q.id in conditional]
 
@@ -122,17 +177,13 @@ def relevant(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[Question]:
 def prune(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Partial:
     """Drop answers to questions that are no longer asked (after an answer was changed).
     Repeated, because dropping one answer can make another question irrelevant in turn."""
-    current = dict(answers)
+    current = {"symptoms": {}, **answers}
     while True:
         asked = {q.id for q in relevant(kb, current)}
         stale = [q for q in kb.questions if q.id not in asked and is_answered(current, q)]
         if not stale:
             return current
         current = without(current, stale)
-
-
-def next_question(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Question | None:
-    return next((q for q in relevant(kb, answers) if not is_answered(answers, q)), None)
 
 
 def emergency_rules(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[Rule]:
@@ -149,12 +200,121 @@ def partial_result(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Result:
     return outcome.assess_partial(kb, answers)
 
 
+# ---------------------------------------------------------------------------------------------
+# Pages: the screens of questions.yaml
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """A page as the knowledge defines it: its id, title and questions."""
+
+    id: str
+    title: str | None
+    help: str | None
+    questions: tuple[Question, ...]
+
+
+@lru_cache(maxsize=16)
+def pages(kb: KnowledgeBase) -> tuple[PagePlan, ...]:
+    """Every page in order: neighbours sharing a `screen:` form one page, the others one each."""
+    found: list[PagePlan] = []
+    for question in kb.questions:
+        if question.screen is not None and found and found[-1].id == question.screen:
+            last = found[-1]
+            found[-1] = PagePlan(last.id, last.title, last.help, (*last.questions, question))
+        elif question.screen is not None:
+            screen = kb.screens_by_id[question.screen]
+            found.append(PagePlan(screen.id, screen.title, screen.help, (question,)))
+        else:
+            found.append(PagePlan(question.id, None, None, (question,)))
+    return tuple(found)
+
+
+@lru_cache(maxsize=16)
+def _pages_by_id(kb: KnowledgeBase) -> dict[str, PagePlan]:
+    return {plan.id: plan for plan in pages(kb)}
+
+
+def page_of(kb: KnowledgeBase, question_id: str) -> str:
+    """The id of the page a question is on."""
+    return next(p.id for p in pages(kb) if any(q.id == question_id for q in p.questions))
+
+
+def shown_on(
+    kb: KnowledgeBase, plan: PagePlan, others: Mapping[str, Any], chosen: Mapping[str, Any]
+) -> list[Question]:
+    """The questions of a page to show, given the answers elsewhere and those chosen on it."""
+    asked = {q.id for q in relevant(kb, with_answers(kb, others, chosen))}
+    return [q for q in plan.questions if q.id in asked]
+
+
+def stopping_on(
+    kb: KnowledgeBase, plan: PagePlan, others: Mapping[str, Any], chosen: Mapping[str, Any]
+) -> list[str]:
+    """The questions of a page whose chosen answer makes (with the others) an emergency: each
+    one without which some emergency rule would no longer fire."""
+    shown = {q.id for q in shown_on(kb, plan, others, chosen)}
+    kept = {key: value for key, value in chosen.items() if key in shown}
+    answers = with_answers(kb, others, kept)
+    fired = {rule.id for rule in emergency_rules(kb, answers)}
+    if not fired:
+        return []
+    found = []
+    for question in plan.questions:
+        if kept.get(question.id) in (None, "no", []):
+            continue
+        rest = {key: value for key, value in kept.items() if key != question.id}
+        if fired - {rule.id for rule in emergency_rules(kb, with_answers(kb, others, rest))}:
+            found.append(question.id)
+    return found
+
+
+def _answers_on(answers: Mapping[str, Any], plan: PagePlan) -> dict[str, Any]:
+    return {q.id: answer_of(answers, q) for q in plan.questions if is_answered(answers, q)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The review screen: one line per page, its answers in words
+
+
 def review_rows(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[ReviewRow]:
-    return [
-        ReviewRow(q, answer_words(kb, q, answer_of(answers, q)))
-        for q in relevant(kb, answers)
-        if is_answered(answers, q)
-    ]
+    asked = {q.id for q in relevant(kb, answers)}
+    rows = []
+    for plan in pages(kb):
+        questions = [q for q in plan.questions if q.id in asked and is_answered(answers, q)]
+        if not questions:
+            continue
+        if len(plan.questions) == 1:
+            (question,) = questions
+            rows.append(
+                ReviewRow(
+                    plan.id,
+                    question.short,
+                    answer_words(kb, question, answer_of(answers, question)),
+                )
+            )
+        else:
+            rows.append(
+                ReviewRow(plan.id, plan.title or plan.id, _group_words(kb, questions, answers))
+            )
+    return rows
+
+
+def _group_words(kb: KnowledgeBase, questions: list[Question], answers: Mapping[str, Any]) -> str:
+    """The answers of a shared page in a few words: "No to all 6", or each answer that is not
+    the most common one named ("Yes: Chest pain; No to the other 5")."""
+    words = [answer_words(kb, q, answer_of(answers, q)) for q in questions]
+    common = max(dict.fromkeys(words), key=words.count)
+    if words.count(common) == len(words):
+        return common if len(words) == 1 else f"{common} to all {len(words)}"
+    named: dict[str, list[str]] = {}
+    for question, word in zip(questions, words, strict=True):
+        if word != common:
+            named.setdefault(word, []).append(question.short)
+    parts = [f"{word}: {', '.join(shorts)}" for word, shorts in named.items()]
+    rest = words.count(common)
+    parts.append(f"{common} to the other {rest}" if rest > 1 else f"{common} to the other one")
+    return "; ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,48 +323,181 @@ def review_rows(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[ReviewRow
 
 @dataclass(frozen=True)
 class Finished:
+    """Every relevant question answered and the review accepted; `trail` ends with REVIEW."""
+
     answers: Partial
+    trail: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Stopped:
-    """An emergency answer stopped the quiz; `rules` are the emergency rules that fired."""
+    """An emergency answer stopped the quiz; `rules` are the emergency rules that fired, and the
+    last page of `trail` is the page whose answers did it."""
 
     answers: Partial
     rules: list[Rule]
+    trail: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Interrupted:
     answers: Partial
+    trail: tuple[str, ...] = ()
 
 
 def run(
-    kb: KnowledgeBase, asker: Asker, answers: Mapping[str, Any] | None = None
+    kb: KnowledgeBase,
+    asker: Asker,
+    answers: Mapping[str, Any] | None = None,
+    *,
+    trail: Sequence[str] = (),
+    back: bool = False,
 ) -> Finished | Stopped | Interrupted:
     """Ask until every relevant question is answered and the person accepts the review, or an
-    emergency answer stops the quiz, or the person interrupts it."""
-    current = prune(kb, {"symptoms": {}, **(answers or {})})
-    reviewing, section = False, None
+    emergency answer stops the quiz, or the person interrupts it.
+
+    trail: the pages asked before, in order (as a previous ending returned it).
+    back:  start by going back to the last page of `trail` (the review, if the trail ends
+           with REVIEW) with its answers selected, as after an emergency stop or the result.
+    """
+    loop = _Loop(kb, asker, prune(kb, answers or {}), list(trail))
     try:
-        while True:
-            if rules := emergency_rules(kb, current):
-                return Stopped(current, rules)
-            question = next_question(kb, current)
-            if question is None:
-                reviewing = True
-                question = _chosen_for_change(kb, asker, current)
-                if question is None:
-                    return Finished(current)
-            elif not reviewing and question.section != section:
-                section = question.section
-                asker.show(f"\n{SECTION_TITLES[question.section]}")
-            value = asker.ask(question, answer_of(current, question))
-            current = prune(kb, with_answer(current, question, value))
+        return loop.run(back)
     except (QuizInterrupted, KeyboardInterrupt):
-        return Interrupted(current)
+        return Interrupted(loop.kept(), tuple(loop.trail))
 
 
-def _chosen_for_change(kb: KnowledgeBase, asker: Asker, answers: Partial) -> Question | None:
-    chosen = asker.review(review_rows(kb, answers))
-    return kb.questions_by_id[chosen] if chosen is not None else None
+class _Loop:
+    """The state of one run: answers confirmed so far, the trail of pages confirmed in order,
+    and drafts of pages left by going back."""
+
+    def __init__(self, kb: KnowledgeBase, asker: Asker, answers: Partial, trail: list[str]):
+        self.kb, self.asker, self.answers = kb, asker, answers
+        known = _pages_by_id(kb)
+        self.trail = [page for page in trail if page in known or page == REVIEW]
+        if not self.trail:
+            self.trail = self._answered_pages()
+        self.drafts: dict[str, dict[str, Any]] = {}
+
+    def _answered_pages(self) -> list[str]:
+        """The pages already answered, in order (a resumed quiz can go back to them)."""
+        asked = {q.id for q in relevant(self.kb, self.answers)}
+        answered = []
+        for plan in pages(self.kb):
+            questions = [q for q in plan.questions if q.id in asked]
+            if questions and all(is_answered(self.answers, q) for q in questions):
+                answered.append(plan.id)
+        return answered
+
+    def run(self, back: bool) -> Finished | Stopped | Interrupted:
+        pending: str | None = None
+        if back and self.trail:
+            pending = self._previous()
+        elif rules := emergency_rules(self.kb, self.answers):
+            return Stopped(self.answers, rules, tuple(self.trail))
+        while True:
+            page = pending or self._next_page()
+            pending = None
+            if page is None or page == REVIEW:
+                choice = self.asker.review(review_rows(self.kb, self.answers))
+                if choice is None:
+                    return Finished(self.answers, (*self.trail, REVIEW))
+                if isinstance(choice, GoBack):
+                    pending = self._previous()
+                    continue
+                page = choice
+                reply = self.asker.ask(self._page(page, changing=True))
+                if isinstance(reply, GoBack):
+                    continue  # back to the review, nothing changed
+            else:
+                reply = self.asker.ask(self._page(page))
+                if isinstance(reply, GoBack):
+                    pending = self._leave(page, reply.chosen)
+                    continue
+            if stopped := self._confirm(page, reply):
+                return stopped
+
+    # -- moving between pages --------------------------------------------------------------
+
+    def _next_page(self) -> str | None:
+        """The first page with a relevant question that is not answered yet."""
+        for question in relevant(self.kb, self.answers):
+            if not is_answered(self.answers, question):
+                return page_of(self.kb, question.id)
+        return None
+
+    def _previous(self) -> str | None:
+        """Take the last page off the trail, to be asked again (None: the review)."""
+        if not self.trail:
+            return None
+        previous = self.trail.pop()
+        return None if previous == REVIEW else previous
+
+    def _leave(self, page: str, chosen: Mapping[str, Any]) -> str | None:
+        """Going back from a page: what was chosen on it becomes a draft, and its answers count
+        for nothing until it is confirmed again. On the first page, stay there."""
+        plan = _pages_by_id(self.kb)[page]
+        self.drafts[page] = {**_answers_on(self.answers, plan), **chosen}
+        if not [p for p in self.trail if p != page]:
+            return page
+        self.answers = without(self.answers, plan.questions)
+        self.trail = [p for p in self.trail if p != page]
+        return self._previous() or REVIEW
+
+    def _confirm(self, page: str, chosen: Mapping[str, Any]) -> Stopped | None:
+        plan = _pages_by_id(self.kb)[page]
+        self.drafts.pop(page, None)
+        self.answers = prune(
+            self.kb, with_answers(self.kb, without(self.answers, plan.questions), chosen)
+        )
+        self.trail = [p for p in self.trail if p not in (page, REVIEW)] + [page]
+        self.trail = [p for p in self.trail if self._has_questions(p)]
+        if rules := emergency_rules(self.kb, self.answers):
+            return Stopped(self.answers, rules, tuple(self.trail))
+        return None
+
+    def _has_questions(self, page: str) -> bool:
+        asked = {q.id for q in relevant(self.kb, self.answers)}
+        return any(q.id in asked for q in _pages_by_id(self.kb)[page].questions)
+
+    # -- what the asker sees ---------------------------------------------------------------
+
+    def _page(self, page: str, *, changing: bool = False) -> Page:
+        plan = _pages_by_id(self.kb)[page]
+        others = without(self.answers, plan.questions)
+        given = self.drafts.get(page) or _answers_on(self.answers, plan)
+        position = self.trail.index(page) + 1 if changing and page in self.trail else None
+        number = position or len([p for p in self.trail if p != REVIEW]) + 1
+        return Page(
+            id=plan.id,
+            title=plan.title,
+            help=plan.help,
+            questions=plan.questions,
+            given=given,
+            number=number,
+            total=max(self._estimated_total(), number),
+            can_go_back=changing or bool([p for p in self.trail if p not in (page, REVIEW)]),
+            shown=lambda chosen: shown_on(self.kb, plan, others, chosen),
+            stopping=lambda chosen: stopping_on(self.kb, plan, others, chosen),
+        )
+
+    def _estimated_total(self) -> int:
+        """Pages confirmed plus pages still to come for the answers so far."""
+        asked = {q.id for q in relevant(self.kb, self.answers)}
+        done = {p for p in self.trail if p != REVIEW}
+        coming = {
+            plan.id
+            for plan in pages(self.kb)
+            if plan.id not in done and any(q.id in asked for q in plan.questions)
+        }
+        return len(done) + len(coming)
+
+    def kept(self) -> Partial:
+        """The answers to keep when the quiz is interrupted: the confirmed ones and the drafts
+        of pages left by going back (nothing the person chose is lost)."""
+        kept = dict(self.answers)
+        for chosen in self.drafts.values():
+            questions = [self.kb.questions_by_id[question_id] for question_id in chosen]
+            missing = {q.id: chosen[q.id] for q in questions if not is_answered(kept, q)}
+            kept = with_answers(self.kb, kept, missing)
+        return prune(self.kb, kept)
