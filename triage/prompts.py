@@ -1,69 +1,744 @@
-"""Terminal prompts for the quiz: the only module that imports questionary (and prompt_toolkit).
+"""Terminal screens for the quiz: the only module that imports questionary and prompt_toolkit.
 
-`PromptAsker` turns a question of the knowledge base into a questionary prompt and the answer
-back into contract form. Ctrl-C and end of input both become `QuizInterrupted`: prompts are
-run with `unsafe_ask()`, because `ask()` swallows Ctrl-C into None and does not catch EOF.
+`PromptAsker` draws each page of the quiz (a `triage.quiz.Page`) as a small prompt_toolkit
+application and returns the answers in contract form:
 
-Help texts (which explain medical words) are shown under the question while it is open, and
-disappear once it is answered, so the screen keeps one line per answer.
+- a page of several questions (Yes / No / Not sure, or a few choices) shows a line of choices
+  under each question. Nothing is chosen until the person chooses; every question needs its
+  own answer, and Enter does nothing but say what is still open until then;
+- a page of one question lists its choices one per line, again with nothing chosen at first;
+- where several answers are allowed, the space bar ticks and the screen lists what is ticked
+  (a question that may have no answer offers "None of these", so Enter alone answers nothing);
+- numbers are typed and checked when Enter is pressed.
+
+An answer that would stop the quiz as an emergency is named on the same screen, with what it
+means and the key that changes it, before the person confirms the screen with Enter. Esc (and
+Backspace outside a number) goes back to the previous screen. Keys typed before a screen is
+drawn are thrown away, so a key pressed too early never answers a question. Everything is
+wrapped to the terminal's width each time it is drawn (down to one column), and every text from
+the knowledge base goes through `triage.safe_text`.
+
+The screens are `Form`s (state and keys, no terminal: easy to test) drawn by `run_form`. Ctrl-C
+and end of input both become `QuizInterrupted`. The session's yes/no and file-name questions use
+questionary, run with `unsafe_ask()` because `ask()` swallows Ctrl-C into None and does not
+catch EOF.
 """
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import os
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
 import questionary
-from questionary import Choice, Separator
+from prompt_toolkit.application import Application, get_app
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.input import Input
+from prompt_toolkit.input.typeahead import clear_typeahead
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.layout import FormattedTextControl, HSplit, Layout, Window
+from prompt_toolkit.layout.margins import ConditionalMargin, ScrollbarMargin
+from prompt_toolkit.styles import Style
 
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answer
-from triage.quiz import GoBack, Page, QuizInterrupted, ReviewRow
-from triage.wording import choice_words
+from triage.quiz import GO_BACK, GoBack, Page, QuizInterrupted, ReviewRow, page_words
+from triage.safe_text import one_line, prose
+from triage.wording import answer_words, choice_words
 
-SKIP, DONE = "__skip__", "__done__"
+try:  # POSIX: throw away keys typed before a screen is drawn
+    import termios
+except ImportError:  # pragma: no cover - not POSIX
+    termios = None  # type: ignore[assignment]
+
+Line = StyleAndTextTuples
 SYMPTOM_VALUES = tuple(answer.value for answer in Answer)  # yes, no, unsure: the contract's order
+SYMPTOM_KEYS = {"y": "yes", "n": "no", "?": "unsure"}
+UNSET = object()  # nothing chosen yet (None is a choice: a skipped optional question)
+ESCAPE_WAIT = 0.25  # seconds to tell a lone Esc from the start of an arrow key's sequence
+MIN_INDENT_WIDTH = 12  # below this many columns nothing is indented
+PICTURE_GAP = 3  # columns between a drawing and the choices beside it
+MIN_CHOICE_WIDTH = 40  # the choices beside a drawing need this many columns
+SCROLLBAR_FROM = 20  # a scroll bar beside long screens from this many columns
+
 # Generic interface wording; every clinical word comes from the knowledge base.
-SKIP_LABEL = "Don't know / skip this question"
-SELECT_KEYS = "(arrow keys to move, Enter to choose)"
-NUMBER_SKIP = "(press Enter without a number to skip this question)"
-CHECKBOX_KEYS = "(arrow keys to move, space bar to tick or untick, Enter when done)"
+PROGRESS = "Question {number} of about {total}"
+SKIP_LABEL = "Don't know"
+NONE_LABEL = "None of these"
+CHOSEN = "Chosen: {}"
+NOTHING_CHOSEN = "Nothing chosen yet."
+EMERGENCY_WARNING = "This answer means you will be told to call the emergency number now."
+CHANGE_BY_KEY = "To change it, press {key} ({word})."
+CHANGE_BY_CHOICE = "To change it, choose another answer."
+CONFIRM_EMERGENCY = "If it is right, press Enter."
+ANSWER_EVERY = "Answer every question first: {count} still open (marked >)."
+ANSWER_ONE = "Choose an answer first (arrow keys), then press Enter."
+TICK_ONE = "Tick at least one line (move to it, press the space bar), then press Enter."
+TICK_ONE_OR_NONE = 'Tick at least one line, or "{none}" (space bar), then press Enter.'
+FIRST_SCREEN = "This is the first question: there is nothing to go back to."
+KEYS_ROWS = "Keys: Up/Down move, Left/Right{letters} choose, Enter go on"
+KEYS_LIST = "Keys: Up/Down{letters} choose, Enter go on"
+KEYS_TICKS = "Keys: Up/Down move, Space tick or untick, Enter go on"
+KEYS_NUMBER = "Keys: type the number, Enter go on"
+KEYS_NUMBER_SKIP = "Keys: type the number, Enter go on, ? don't know"
+KEYS_REVIEW = "Keys: Up/Down move, Enter choose"
+KEY_BACK = ", Esc back"
+NUMBER_RULE = "Type a whole number from {low} to {high}."
 REVIEW_TITLE = "Review your answers"
 REVIEW_HELP = (
     "Check your answers. To change one, move to it and press Enter. "
     "When they are right, choose the first line."
 )
 REVIEW_DONE = "These answers are right: show my result"
-AT_LEAST_ONE = "Choose at least one (move to it and press the space bar), then press Enter."
+DONE_MARK = "\u2713 "  # a tick before each screen once it is answered
+RADIO = ("( ) ", "(\u2022) ")
+TICK = ("[ ] ", "[x] ")
+STYLE = Style.from_dict(
+    {
+        "progress": "italic",
+        "title": "bold",
+        "focus": "bold",
+        "chosen": "reverse",
+        "warning": "bold",
+        "message": "bold",
+        "keys": "italic",
+    }
+)
 
 
-def number_rule(question: Question) -> str:
-    low, high = NUMBER_FIELDS[question.id]
-    skip = "" if question.id in REQUIRED_FIELDS else ", or leave it empty to skip"
-    return f"Type a whole number from {low} to {high}{skip}."
+# ---------------------------------------------------------------------------------------------
+# Text at any width
 
 
-def check_number(question: Question) -> Callable[[str], bool | str]:
-    """A validator run as the person types: True, or what is allowed."""
-    low, high = NUMBER_FIELDS[question.id]
-    optional = question.id not in REQUIRED_FIELDS
+def wrap(text: str, width: int, indent: int = 0) -> list[str]:
+    """Running text as lines of at most `width` columns (at least one), indented by `indent`
+    spaces where the terminal leaves room for it; words are broken only when longer than a line."""
+    width = max(1, width)
+    pad = " " * indent if width - indent >= MIN_INDENT_WIDTH else ""
+    wrapped = textwrap.wrap(
+        prose(text), width, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False
+    )
+    return wrapped or [""]
 
-    def validate(text: str) -> bool | str:
-        text = text.strip()
-        if not text and optional:
-            return True
-        if text.isdigit() and low <= int(text) <= high:
-            return True
-        return number_rule(question)
 
-    return validate
+def styled(style: str, lines: Sequence[str]) -> list[Line]:
+    return [[(f"class:{style}" if style else "", line)] for line in lines]
+
+
+def hanging(marker: str, text: str, width: int, style: str = "") -> list[Line]:
+    """`marker` then text, later lines indented under the text (a choice or a question)."""
+    if width - len(marker) < MIN_INDENT_WIDTH:
+        return styled(style, wrap(marker + text, width))
+    lines = wrap(text, width - len(marker))
+    pad = " " * len(marker)
+    return styled(style, [(marker if i == 0 else pad) + line for i, line in enumerate(lines)])
+
+
+def flow(items: Sequence[tuple[str, bool]], width: int, indent: int) -> list[Line]:
+    """Choices side by side, as many to a line as fit (one per line, wrapped, when narrow)."""
+    pad = " " * indent if width - indent >= MIN_INDENT_WIDTH else ""
+    out: list[Line] = []
+    current: Line = [("", pad)]
+    used = len(pad)
+    for text, on in items:
+        gap = 3 if used > len(pad) else 0
+        if used + gap + len(text) > width and used > len(pad):
+            out.append(current)
+            current, used, gap = [("", pad)], len(pad), 0
+        if len(pad) + len(text) > width:  # too long even alone: wrap it
+            out += [[("class:chosen" if on else "", line)] for line in wrap(text, width)]
+            current, used = [("", pad)], len(pad)
+            continue
+        current += [("", " " * gap), ("class:chosen" if on else "", text)]
+        used += gap + len(text)
+    if used > len(pad):
+        out.append(current)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Forms: what a screen holds and how keys change it
+
+
+class Reply:
+    """How a screen ended: its answers, or going back (with what was chosen so far)."""
+
+    def __init__(self, value: Any, *, back: bool = False) -> None:
+        self.value, self.back = value, back
+
+
+class Form:
+    """A screen's state. `key(name)` changes it and returns a Reply when the screen ends;
+    `draw(width)` gives the lines of the screen and the line that must stay in view; `footer`
+    (help, message, keys) stays under it, in view however long the screen is; `summary` is
+    what stays on the screen once it is answered."""
+
+    keys = ""
+
+    def __init__(self, can_go_back: bool) -> None:
+        self.can_go_back = can_go_back
+        self.message = ""
+        self.answered = False
+
+    def key(self, name: str) -> Reply | None:
+        raise NotImplementedError
+
+    def draw(self, width: int) -> tuple[list[Line], int]:
+        raise NotImplementedError
+
+    def help_lines(self, width: int) -> list[Line]:
+        """What the focused question or choice means."""
+        return []
+
+    def summary(self, width: int) -> list[Line]:
+        return []
+
+    def footer(self, width: int) -> list[Line]:
+        out: list[Line] = self.help_lines(width) + [[("", "")]]
+        if self.message:
+            out += styled("message", wrap(self.message, width))
+        hint = self.keys + KEY_BACK if self.can_go_back else self.keys
+        return out + styled("keys", wrap(hint, width))
+
+    def go_back(self, chosen: Any = None) -> Reply | None:
+        if not self.can_go_back:
+            self.message = FIRST_SCREEN
+            return None
+        return Reply(chosen, back=True)
+
+    def finish(self, value: Any) -> Reply:
+        self.answered = True
+        return Reply(value)
+
+
+class PageForm(Form):
+    """A page of questions, each answered by one choice: Yes / No / Not sure, or one of a few
+    choices. A page of one question lists its choices one per line (Up/Down choose); a page of
+    several shows a line of choices under each question (Up/Down move, Left/Right choose)."""
+
+    def __init__(self, kb: KnowledgeBase, page: Page) -> None:
+        super().__init__(page.can_go_back)
+        self.kb, self.page = kb, page
+        self.chosen: dict[str, Any] = dict(page.given)
+        self.vertical = len(page.questions) == 1
+        self._shown: tuple[Any, list[Question]] | None = None
+        self._warned: tuple[Any, set[str]] | None = None
+        self.focus = next((i for i, q in enumerate(self.questions) if q.id not in self.chosen), 0)
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def questions(self) -> list[Question]:
+        """The questions shown for what is chosen so far (cached: asked on every key)."""
+        key = _frozen(self.chosen)
+        if self._shown is None or self._shown[0] != key:
+            self._shown = (key, self.page.shown(self.chosen))
+        return self._shown[1]
+
+    @property
+    def focused(self) -> Question:
+        self.focus = min(self.focus, len(self.questions) - 1)
+        return self.questions[self.focus]
+
+    def answers(self) -> dict[str, Any]:
+        return {q.id: self.chosen[q.id] for q in self.questions if q.id in self.chosen}
+
+    def warned(self) -> set[str]:
+        """The questions whose answer would stop the quiz (cached like `questions`)."""
+        answers = self.answers()
+        key = _frozen(answers)
+        if self._warned is None or self._warned[0] != key:
+            self._warned = (key, set(self.page.stopping(answers)))
+        return self._warned[1]
+
+    def choices(self, question: Question) -> list[tuple[Any, str, str | None]]:
+        if question.kind == "symptom":
+            return [(v, choice_words(self.kb, question, v), None) for v in SYMPTOM_VALUES]
+        found: list[tuple[Any, str, str | None]] = [
+            (c.value, c.label, c.help) for c in question.choices
+        ]
+        if question.id not in REQUIRED_FIELDS:
+            found.append((None, SKIP_LABEL, None))
+        return found
+
+    @property
+    def keys(self) -> str:  # type: ignore[override]
+        symptoms = any(q.kind == "symptom" for q in self.questions)
+        letters = " or " + " ".join(SYMPTOM_KEYS) if symptoms else ""
+        return (KEYS_LIST if self.vertical else KEYS_ROWS).format(letters=letters)
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def key(self, name: str) -> Reply | None:
+        question = self.focused
+        if name in ("up", "down") and self.vertical or name in ("left", "right"):
+            self._step(question, -1 if name in ("up", "left") else 1)
+        elif name in ("up", "down"):
+            last = len(self.questions) - 1
+            self.focus = min(max(self.focus + (-1 if name == "up" else 1), 0), last)
+        elif name in SYMPTOM_KEYS and question.kind == "symptom":
+            self._choose(question, SYMPTOM_KEYS[name])
+            if question.id not in self.warned():  # a warned answer keeps the focus: "n" changes it
+                self._to_next_open()
+        elif name == "enter":
+            return self._enter()
+        elif name in ("back", "backspace"):
+            return self.go_back(self.answers())
+        return None
+
+    def _choose(self, question: Question, value: Any) -> None:
+        self.chosen[question.id] = value
+        self.message = ""
+
+    def _step(self, question: Question, step: int) -> None:
+        """Arrow keys choose: the first press the first choice, then the next or previous."""
+        values = [value for value, _, _ in self.choices(question)]
+        current = self.chosen.get(question.id, UNSET)
+        index = 0 if current not in values else values.index(current) + step
+        self._choose(question, values[min(max(index, 0), len(values) - 1)])
+
+    def _to_next_open(self) -> None:
+        """After a letter key, move on to the next question still open (if any)."""
+        questions = self.questions
+        later = range(self.focus + 1, len(questions))
+        self.focus = next((i for i in later if questions[i].id not in self.chosen), self.focus)
+
+    def _enter(self) -> Reply | None:
+        still_open = [i for i, q in enumerate(self.questions) if q.id not in self.chosen]
+        if still_open:
+            self.focus = still_open[0]
+            count = len(still_open)
+            self.message = ANSWER_ONE if self.vertical else ANSWER_EVERY.format(count=count)
+            return None
+        return self.finish(self.answers())
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def draw(self, width: int) -> tuple[list[Line], int]:
+        focused, warned = self.focused, self.warned()
+        out = header(self.page, width)
+        focus_line = len(out)
+        for question in self.questions:
+            if question is focused:
+                focus_line = len(out)
+            out += self._question(question, question is focused, width)
+            out += self._choice_lines(question, width)
+            if question.id in warned:
+                out += warning(self.kb, question, width)
+        return out, focus_line
+
+    def _question(self, question: Question, focused: bool, width: int) -> list[Line]:
+        if self.vertical:
+            return styled("title", wrap(question.text, width))
+        is_open = question.id not in self.chosen
+        marker = "> " if focused or (is_open and self.message) else "  "
+        return hanging(marker, question.text, width, "focus" if focused else "")
+
+    def _choice_lines(self, question: Question, width: int) -> list[Line]:
+        current = self.chosen.get(question.id, UNSET)
+        items = [
+            (RADIO[value == current] + one_line(label), value == current)
+            for value, label, _ in self.choices(question)
+        ]
+        if not self.vertical:
+            return flow(items, width, indent=4)
+        out: list[Line] = []
+        for text, on in items:
+            out += hanging("> " if on else "  ", text, width, "chosen" if on else "")
+        return out
+
+    def help_lines(self, width: int) -> list[Line]:
+        question = self.focused
+        texts = [question.help] if question.help else []
+        current = self.chosen.get(question.id, UNSET)
+        texts += [h for value, _, h in self.choices(question) if value == current and h]
+        return paragraph(texts, width)
+
+    def summary(self, width: int) -> list[Line]:
+        if not self.answered:
+            return []
+        questions = self.questions
+        if self.vertical:
+            (question,) = questions
+            words = answer_words(self.kb, question, self.chosen[question.id])
+            return done(question.short, words, width)
+        return done(self.page.title or "", page_words(self.kb, questions, self.chosen), width)
+
+
+class TicksForm(Form):
+    """One question where several answers may be ticked (where it hurts, where it spreads).
+    A question that may have no answer offers "None of these", so that Enter alone never
+    answers it; a drawing (if any) stands beside the choices, or above them when narrow."""
+
+    keys = KEYS_TICKS
+
+    def __init__(self, kb: KnowledgeBase, page: Page) -> None:
+        super().__init__(page.can_go_back)
+        (self.question,) = page.questions
+        self.kb, self.page = kb, page
+        self.required = self.question.id in REQUIRED_FIELDS
+        self.values: list[str | None] = [c.value for c in self.question.choices]
+        if not self.required:
+            self.values.append(None)  # "None of these": an answer of its own
+        given = page.given.get(self.question.id)
+        self.ticked: set[str | None] = set(given) if given else set()
+        if given == [] and not self.required:
+            self.ticked = {None}
+        self.pointer = 0
+        self._warned: tuple[Any, bool] | None = None
+
+    def label(self, value: str | None) -> str:
+        if value is None:
+            return NONE_LABEL
+        text = self.question.label_of(value)
+        if self.question.picture:  # the drawing marks the choices A, B, C ...
+            text = f"{chr(ord('A') + self.values.index(value))} {text}"
+        return text
+
+    def answer(self) -> list[str]:
+        return [v for v in self.values if v is not None and v in self.ticked]
+
+    def key(self, name: str) -> Reply | None:
+        if name in ("up", "down"):
+            step = -1 if name == "up" else 1
+            self.pointer = (self.pointer + step) % len(self.values)  # a list goes round
+        elif name == "space":
+            self._toggle(self.values[self.pointer])
+        elif name == "enter":
+            if not self.ticked:
+                none = NONE_LABEL
+                self.message = TICK_ONE if self.required else TICK_ONE_OR_NONE.format(none=none)
+                return None
+            return self.finish(self.answer())
+        elif name in ("back", "backspace"):
+            return self.go_back({self.question.id: self.answer()} if self.ticked else {})
+        return None
+
+    def _toggle(self, value: str | None) -> None:
+        self.message = ""
+        if value in self.ticked:
+            self.ticked.discard(value)
+        elif value is None:
+            self.ticked = {None}  # "None of these" unticks the others
+        else:
+            self.ticked = (self.ticked - {None}) | {value}
+
+    def warned(self) -> bool:
+        answer = self.answer()
+        if self._warned is None or self._warned[0] != answer:
+            stops = bool(answer) and bool(self.page.stopping({self.question.id: answer}))
+            self._warned = (answer, stops)
+        return self._warned[1]
+
+    def draw(self, width: int) -> tuple[list[Line], int]:
+        out = header(self.page, width) + styled("title", wrap(self.question.text, width))
+        picture = self.question.picture.splitlines() if self.question.picture else []
+        side = max((len(line) for line in picture), default=0) + PICTURE_GAP
+        beside = bool(picture) and width - side >= MIN_CHOICE_WIDTH
+        if picture and not beside and width >= side - PICTURE_GAP:
+            out += styled("", [one_line(line) for line in picture])
+        choices, focus = self._choices(width - side if beside else width)
+        focus_line = len(out) + focus
+        out += side_by_side(picture, side, choices) if beside else choices
+        chosen = ", ".join(self.label(v) for v in self.values if v in self.ticked)
+        out += [
+            [("", "")],
+            *styled("", wrap(CHOSEN.format(chosen) if chosen else NOTHING_CHOSEN, width)),
+        ]
+        if self.warned():
+            out += styled(
+                "warning",
+                wrap(f"! {EMERGENCY_WARNING} {CHANGE_BY_CHOICE} {CONFIRM_EMERGENCY}", width),
+            )
+        return out, focus_line
+
+    def _choices(self, width: int) -> tuple[list[Line], int]:
+        out: list[Line] = []
+        focus = 0
+        for index, value in enumerate(self.values):
+            if index == self.pointer:
+                focus = len(out)
+            marker = ("> " if index == self.pointer else "  ") + TICK[value in self.ticked]
+            style = "focus" if index == self.pointer else ""
+            out += hanging(marker, self.label(value), width, style)
+        return out, focus
+
+    def help_lines(self, width: int) -> list[Line]:
+        value = self.values[self.pointer]
+        texts = [self.question.help] if self.question.help else []
+        choice = next((c for c in self.question.choices if c.value == value), None)
+        texts += [choice.help] if choice is not None and choice.help else []
+        return paragraph(texts, width)
+
+    def summary(self, width: int) -> list[Line]:
+        if not self.answered:
+            return []
+        words = answer_words(self.kb, self.question, self.answer())
+        return done(self.question.short, words, width)
+
+
+class NumberForm(Form):
+    """One question answered by a whole number (age, pain score), typed digit by digit."""
+
+    def __init__(self, kb: KnowledgeBase, page: Page) -> None:
+        super().__init__(page.can_go_back)
+        (self.question,) = page.questions
+        self.kb, self.page = kb, page
+        self.low, self.high = NUMBER_FIELDS[self.question.id]
+        self.optional = self.question.id not in REQUIRED_FIELDS
+        given = page.given.get(self.question.id, UNSET)
+        self.text = str(given) if isinstance(given, int) else ""
+        self.keys = KEYS_NUMBER_SKIP if self.optional else KEYS_NUMBER
+        self._warned: tuple[Any, bool] | None = None
+
+    def value(self) -> int | None:
+        if self.text.isdigit() and self.low <= int(self.text) <= self.high:
+            return int(self.text)
+        return None
+
+    def key(self, name: str) -> Reply | None:
+        if name.isdigit() and len(self.text) < len(str(self.high)):
+            self.text, self.message = self.text + name, ""
+        elif name == "backspace":
+            self.text, self.message = self.text[:-1], ""
+        elif name == "?" and self.optional:
+            self.text = ""
+            return self.finish(None)
+        elif name == "enter":
+            return self._enter()
+        elif name == "back":
+            value = self.value()
+            return self.go_back({} if value is None else {self.question.id: value})
+        return None
+
+    def _enter(self) -> Reply | None:
+        value = self.value()
+        if value is None:
+            self.message = NUMBER_RULE.format(low=self.low, high=self.high)
+            return None
+        return self.finish(value)
+
+    def warned(self) -> bool:
+        value = self.value()
+        if self._warned is None or self._warned[0] != value:
+            stops = value is not None and bool(self.page.stopping({self.question.id: value}))
+            self._warned = (value, stops)
+        return self._warned[1]
+
+    def draw(self, width: int) -> tuple[list[Line], int]:
+        out = header(self.page, width) + styled("title", wrap(self.question.text, width))
+        focus_line = len(out)
+        field: Line = [
+            ("", "> "),
+            ("class:focus", self.text),
+            ("[SetCursorPosition]", ""),
+            ("", "_"),
+        ]
+        typed = self.text + "_"
+        narrow = [typed[i : i + width] for i in range(0, len(typed), max(width, 1))]
+        out += [field] if width >= len(typed) + 2 else styled("focus", narrow)
+        if self.warned():
+            out += styled(
+                "warning",
+                wrap(f"! {EMERGENCY_WARNING} {CHANGE_BY_CHOICE} {CONFIRM_EMERGENCY}", width),
+            )
+        return out, focus_line
+
+    def help_lines(self, width: int) -> list[Line]:
+        return paragraph([self.question.help] if self.question.help else [], width)
+
+    def summary(self, width: int) -> list[Line]:
+        if not self.answered:
+            return []
+        return done(self.question.short, answer_words(self.kb, self.question, self.value()), width)
+
+
+class ReviewForm(Form):
+    """The review: every page's answers; choose one to change it, or the first line."""
+
+    keys = KEYS_REVIEW
+
+    def __init__(self, rows: Sequence[ReviewRow]) -> None:
+        super().__init__(can_go_back=True)
+        self.rows = list(rows)
+        self.pointer = 0
+
+    def key(self, name: str) -> Reply | None:
+        if name in ("up", "down"):
+            step = -1 if name == "up" else 1
+            self.pointer = (self.pointer + step) % (len(self.rows) + 1)
+        elif name == "enter":
+            return self.finish(None if self.pointer == 0 else self.rows[self.pointer - 1].page)
+        elif name in ("back", "backspace"):
+            return self.go_back()
+        return None
+
+    def draw(self, width: int) -> tuple[list[Line], int]:
+        out: list[Line] = [[("", "")], *styled("title", wrap(REVIEW_TITLE, width))]
+        out += styled("", wrap(REVIEW_HELP, width)) + [[("", "")]]
+        focus_line = len(out)
+        texts = [REVIEW_DONE] + [f"{row.title}: {row.words}" for row in self.rows]
+        for index, text in enumerate(texts):
+            if index == self.pointer:
+                focus_line = len(out)
+            marker = "> " if index == self.pointer else "  "
+            out += hanging(marker, text, width, "focus" if index == self.pointer else "")
+            if index == 0:
+                out.append([("", "")])
+        return out, focus_line
+
+
+def paragraph(texts: Sequence[str], width: int) -> list[Line]:
+    """Help texts under a screen, after a blank line (nothing when there is no help)."""
+    lines = [line for text in texts for line in wrap(text, width)]
+    out: list[Line] = [[("", "")], *styled("", lines)]
+    return out if lines else []
+
+
+def done(title: str, words: str, width: int) -> list[Line]:
+    """What stays on the screen once a screen is answered: a tick, what was asked, the answer."""
+    return styled("", wrap(f"{DONE_MARK}{title}: {words}", width))
+
+
+def side_by_side(picture: list[str], side: int, right: list[Line]) -> list[Line]:
+    """A drawing in a column of `side` characters, with the lines of `right` beside it."""
+    out: list[Line] = []
+    for index in range(max(len(picture), len(right))):
+        left = one_line(picture[index]) if index < len(picture) else ""
+        out.append([("", left.ljust(side)), *(right[index] if index < len(right) else [])])
+    return out
+
+
+def header(page: Page, width: int) -> list[Line]:
+    progress = PROGRESS.format(number=page.number, total=page.total)
+    out: list[Line] = [[("", "")], *styled("progress", wrap(progress, width))]
+    if page.title:
+        out += styled("title", wrap(page.title, width))
+    if page.help:
+        out += styled("", wrap(page.help, width))
+    return out + [[("", "")]]
+
+
+def warning(kb: KnowledgeBase, question: Question, width: int) -> list[Line]:
+    """What an answer that stops the quiz means, and how to change it, under the question."""
+    if question.kind == "symptom":
+        change = CHANGE_BY_KEY.format(key="n", word=choice_words(kb, question, "no"))
+    else:
+        change = CHANGE_BY_CHOICE
+    return styled(
+        "warning", wrap(f"! {EMERGENCY_WARNING} {change} {CONFIRM_EMERGENCY}", width, indent=4)
+    )
+
+
+def form_for(kb: KnowledgeBase, page: Page) -> Form:
+    if len(page.questions) == 1 and page.questions[0].kind == "multi":
+        return TicksForm(kb, page)
+    if len(page.questions) == 1 and page.questions[0].kind == "number":
+        return NumberForm(kb, page)
+    return PageForm(kb, page)
+
+
+def _frozen(chosen: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in chosen.items()))
+
+
+def _picture_width(picture: str) -> int:
+    return max((len(line) for line in picture.splitlines()), default=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing a form in the terminal
+
+KEY_NAMES = {
+    "up": "up",
+    "down": "down",
+    "left": "left",
+    "right": "right",
+    "enter": "enter",
+    "space": "space",
+    "backspace": "backspace",
+    "escape": "back",
+    **{char: char for char in "yn?0123456789"},
+}
+
+
+def discard_typeahead(terminal_input: Input) -> None:
+    """Throw away every key typed before a screen is drawn: in the terminal's buffer, read but
+    not yet used by prompt_toolkit, or waiting in a pipe (tests)."""
+    if termios is not None:
+        with contextlib.suppress(OSError, ValueError, termios.error):
+            descriptor = terminal_input.fileno()
+            if os.isatty(descriptor):
+                termios.tcflush(descriptor, termios.TCIFLUSH)
+    with contextlib.suppress(OSError, ValueError):
+        while terminal_input.read_keys():
+            pass
+        terminal_input.flush_keys()
+    clear_typeahead(terminal_input)
+
+
+def _bindings(form: Form) -> KeyBindings:
+    bindings = KeyBindings()
+
+    def handler(name: str) -> Callable[[KeyPressEvent], None]:
+        def handle(event: KeyPressEvent) -> None:
+            reply = form.key(name)
+            if reply is not None:
+                event.app.exit(result=reply)
+
+        return handle
+
+    for key, name in KEY_NAMES.items():
+        bindings.add(" " if key == "space" else key, eager=key == "escape")(handler(name))
+
+    @bindings.add("c-c")
+    def _interrupt(event: KeyPressEvent) -> None:
+        event.app.exit(exception=KeyboardInterrupt())
+
+    return bindings
+
+
+def _columns() -> int:
+    return get_app().output.get_size().columns
+
+
+def _scrollbar_shown() -> bool:
+    return _columns() >= SCROLLBAR_FROM
+
+
+def _screen(form: Form) -> StyleAndTextTuples:
+    app = get_app()
+    width = _columns() - (1 if _scrollbar_shown() and not app.is_done else 0)
+    if app.is_done:
+        return _joined(form.summary(width), -1)
+    return _joined(*form.draw(width))
+
+
+def _footer(form: Form) -> StyleAndTextTuples:
+    app = get_app()
+    return [] if app.is_done else _joined(form.footer(app.output.get_size().columns), -1)
+
+
+def _joined(lines: list[Line], focus: int) -> StyleAndTextTuples:
+    """Lines as one list of fragments; the cursor (kept in view) at the start of `focus`."""
+    fragments: StyleAndTextTuples = []
+    for index, line in enumerate(lines):
+        if index == focus:
+            fragments.append(("[SetCursorPosition]", ""))
+        fragments += line
+        if index < len(lines) - 1:
+            fragments.append(("", "\n"))
+    return fragments
 
 
 class PromptAsker:
-    """The quiz's asker for a real terminal (or, in tests, a pipe and a dummy output)."""
+    """The quiz's asker for a real terminal (or, in tests, a pipe and a dummy output).
+
+    on_ready: called each time a screen is drawn and ready for keys (tests send keys then)."""
 
     def __init__(
         self,
@@ -72,11 +747,13 @@ class PromptAsker:
         input: Any = None,  # noqa: A002 - prompt_toolkit's name, passed through
         output: Any = None,
         stream: IO[str] | None = None,
+        on_ready: Callable[[], None] | None = None,
     ) -> None:
         self.kb = kb
         pairs = (("input", input), ("output", output))
         self.io = {key: value for key, value in pairs if value is not None}
         self.stream = stream
+        self.on_ready = on_ready
 
     # -- the Asker interface ---------------------------------------------------------------
 
@@ -84,36 +761,17 @@ class PromptAsker:
         print(text, file=self.stream or sys.stdout, flush=True)
 
     def ask(self, page: Page) -> dict[str, Any] | GoBack:
-        chosen: dict[str, Any] = {}
-        while missing := [q for q in page.shown(chosen) if q.id not in chosen]:
-            chosen[missing[0].id] = self.ask_one(missing[0], page.given.get(missing[0].id))
-        return {q.id: chosen[q.id] for q in page.shown(chosen)}
-
-    def ask_one(self, question: Question, current: Any) -> Any:
-        match question.kind:
-            case "symptom":
-                return self._symptom(question, current)
-            case "number":
-                return self._number(question, current)
-            case "multi":
-                return self._multi(question, current)
-            case "single":
-                return self._single(question, current)
-        raise ValueError(f"unknown question kind {question.kind!r}")
+        form = form_for(self.kb, page)
+        reply = self.run_form(form)
+        if reply.back:
+            return GoBack(reply.value or {})
+        if isinstance(form, PageForm):
+            return dict(reply.value)
+        return {page.questions[0].id: reply.value}
 
     def review(self, rows: Sequence[ReviewRow]) -> str | GoBack | None:
-        width = max(len(row.title) for row in rows) + 2
-        choices: list[Choice | Separator] = [Choice(REVIEW_DONE, value=DONE), Separator()]
-        choices += [Choice(f"{row.title:<{width}}{row.words}", value=row.page) for row in rows]
-        chosen = self._run(
-            questionary.select(
-                REVIEW_TITLE,
-                choices=choices,
-                instruction=self._instruction(REVIEW_HELP, SELECT_KEYS),
-                **self.io,
-            )
-        )
-        return None if chosen == DONE else chosen
+        reply = self.run_form(ReviewForm(rows))
+        return GO_BACK if reply.back else reply.value
 
     def confirm(self, message: str, default: bool) -> bool:
         return bool(self._run(questionary.confirm(message, default=default, **self.io)))
@@ -121,84 +779,38 @@ class PromptAsker:
     def file_name(self, message: str, default: str) -> str:
         return str(self._run(questionary.text(message, default=default, **self.io)))
 
-    # -- one prompt per kind of question ---------------------------------------------------
-
-    def _symptom(self, question: Question, current: Any) -> str:
-        choices = [
-            Choice(choice_words(self.kb, question, value), value=value) for value in SYMPTOM_VALUES
-        ]
-        return str(self._select(question, choices, current))
-
-    def _single(self, question: Question, current: Any) -> str | None:
-        choices: list[Choice | Separator] = [
-            Choice(c.label, value=c.value, description=c.help) for c in question.choices
-        ]
-        if question.id not in REQUIRED_FIELDS:
-            choices += [Separator(), Choice(SKIP_LABEL, value=SKIP)]
-        chosen = self._select(question, choices, current)
-        return None if chosen == SKIP else str(chosen)
-
-    def _multi(self, question: Question, current: Any) -> list[str]:
-        ticked = set(current or ())
-        choices = [
-            Choice(c.label, value=c.value, description=c.help, checked=c.value in ticked)
-            for c in question.choices
-        ]
-        at_least_one = question.id in REQUIRED_FIELDS
-        chosen = self._run(
-            questionary.checkbox(
-                self._message(question.text),
-                choices=choices,
-                validate=lambda values: bool(values) or not at_least_one or AT_LEAST_ONE,
-                instruction=self._instruction(question.help, CHECKBOX_KEYS),
-                **self.io,
-            )
-        )
-        return [str(value) for value in chosen]
-
-    def _number(self, question: Question, current: Any) -> int | None:
-        keys = "" if question.id in REQUIRED_FIELDS else NUMBER_SKIP
-        text = self._run(
-            questionary.text(
-                self._message(question.text),
-                default="" if current is None else str(current),
-                validate=check_number(question),
-                instruction=self._instruction(question.help or number_rule(question), keys)
-                + "\n  >",
-                **self.io,
-            )
-        )
-        text = str(text).strip()
-        return int(text) if text else None
-
-    def _select(self, question: Question, choices: list[Any], current: Any) -> Any:
-        values = [c.value for c in choices if isinstance(c, Choice)]
-        return self._run(
-            questionary.select(
-                self._message(question.text),
-                choices=choices,
-                default=current if current in values else None,
-                instruction=self._instruction(question.help, SELECT_KEYS),
-                **self.io,
-            )
-        )
-
     # -- helpers ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _width() -> int:
-        return min(shutil.get_terminal_size((80, 24)).columns, 100) - 4
-
-    def _message(self, text: str) -> str:
-        """The question, wrapped by hand: prompt_toolkit cuts a long first line off."""
-        return textwrap.fill(" ".join(text.split()), self._width() - 2, subsequent_indent="  ")
-
-    def _instruction(self, help_text: str | None, keys: str) -> str:
-        """Help and key hints on their own lines under the question, wrapped to the terminal."""
-        width = self._width()
-        lines = [textwrap.fill(" ".join(help_text.split()), width)] if help_text else []
-        lines += [keys] if keys else []
-        return "".join("\n" + textwrap.indent(line, "  ") for line in lines)
+    def run_form(self, form: Form) -> Reply:
+        """Draw a form until it ends; keys typed before it is drawn are thrown away."""
+        screen = FormattedTextControl(lambda: _screen(form), focusable=True, show_cursor=False)
+        footer = FormattedTextControl(lambda: _footer(form), show_cursor=False)
+        windows = [
+            Window(
+                screen,
+                wrap_lines=True,
+                dont_extend_height=True,
+                right_margins=[
+                    ConditionalMargin(
+                        ScrollbarMargin(display_arrows=True), filter=Condition(_scrollbar_shown)
+                    )
+                ],
+            ),
+            Window(footer, wrap_lines=True, dont_extend_height=True),
+        ]
+        app: Application[Reply] = Application(
+            layout=Layout(HSplit(windows), focused_element=windows[0]),
+            key_bindings=_bindings(form),
+            style=STYLE,
+            full_screen=False,
+            **self.io,
+        )
+        app.ttimeoutlen = ESCAPE_WAIT
+        discard_typeahead(app.input)
+        try:
+            return app.run(pre_run=self.on_ready)
+        except (KeyboardInterrupt, EOFError):
+            raise QuizInterrupted from None
 
     @staticmethod
     def _run(prompt: questionary.Question) -> Any:

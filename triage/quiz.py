@@ -269,6 +269,38 @@ def stopping_on(
     return found
 
 
+def make_page(
+    kb: KnowledgeBase,
+    page: str,
+    answers: Mapping[str, Any],
+    *,
+    given: Mapping[str, Any] | None = None,
+    number: int = 1,
+    total: int = 1,
+    can_go_back: bool = True,
+) -> Page:
+    """The page `page` (an id) for the answers so far (those to its own questions are
+    replaced by what is chosen on it)."""
+    plan = _pages_by_id(kb)[page]
+    others = without(answers, plan.questions)
+    return Page(
+        id=plan.id,
+        title=plan.title,
+        help=plan.help,
+        questions=plan.questions,
+        given=dict(given if given is not None else _answers_on(answers, plan)),
+        number=number,
+        total=total,
+        can_go_back=can_go_back,
+        shown=lambda chosen: shown_on(kb, plan, others, chosen),
+        stopping=lambda chosen: stopping_on(kb, plan, others, chosen),
+    )
+
+
+def _holds_any(plan: PagePlan, asked: set[str]) -> bool:
+    return any(q.id in asked for q in plan.questions)
+
+
 def _answers_on(answers: Mapping[str, Any], plan: PagePlan) -> dict[str, Any]:
     return {q.id: answer_of(answers, q) for q in plan.questions if is_answered(answers, q)}
 
@@ -295,15 +327,19 @@ def review_rows(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[ReviewRow
             )
         else:
             rows.append(
-                ReviewRow(plan.id, plan.title or plan.id, _group_words(kb, questions, answers))
+                ReviewRow(
+                    plan.id,
+                    plan.title or plan.id,
+                    page_words(kb, questions, _answers_on(answers, plan)),
+                )
             )
     return rows
 
 
-def _group_words(kb: KnowledgeBase, questions: list[Question], answers: Mapping[str, Any]) -> str:
-    """The answers of a shared page in a few words: "No to all 6", or each answer that is not
-    the most common one named ("Yes: Chest pain; No to the other 5")."""
-    words = [answer_words(kb, q, answer_of(answers, q)) for q in questions]
+def page_words(kb: KnowledgeBase, questions: Sequence[Question], chosen: Mapping[str, Any]) -> str:
+    """The answers of a shared page (question id -> value) in a few words: "No to all 6", or
+    each answer that is not the most common one named ("Yes: Chest pain; No to the other 5")."""
+    words = [answer_words(kb, q, chosen.get(q.id)) for q in questions]
     common = max(dict.fromkeys(words), key=words.count)
     if words.count(common) == len(words):
         return common if len(words) == 1 else f"{common} to all {len(words)}"
@@ -450,45 +486,38 @@ class _Loop:
         self.answers = prune(
             self.kb, with_answers(self.kb, without(self.answers, plan.questions), chosen)
         )
+        asked = self._asked()
         self.trail = [p for p in self.trail if p not in (page, REVIEW)] + [page]
-        self.trail = [p for p in self.trail if self._has_questions(p)]
+        self.trail = [p for p in self.trail if _holds_any(_pages_by_id(self.kb)[p], asked)]
         if rules := emergency_rules(self.kb, self.answers):
             return Stopped(self.answers, rules, tuple(self.trail))
         return None
 
-    def _has_questions(self, page: str) -> bool:
-        asked = {q.id for q in relevant(self.kb, self.answers)}
-        return any(q.id in asked for q in _pages_by_id(self.kb)[page].questions)
+    def _asked(self) -> set[str]:
+        return {q.id for q in relevant(self.kb, self.answers)}
 
     # -- what the asker sees ---------------------------------------------------------------
 
     def _page(self, page: str, *, changing: bool = False) -> Page:
         plan = _pages_by_id(self.kb)[page]
-        others = without(self.answers, plan.questions)
-        given = self.drafts.get(page) or _answers_on(self.answers, plan)
         position = self.trail.index(page) + 1 if changing and page in self.trail else None
         number = position or len([p for p in self.trail if p != REVIEW]) + 1
-        return Page(
-            id=plan.id,
-            title=plan.title,
-            help=plan.help,
-            questions=plan.questions,
-            given=given,
+        return make_page(
+            self.kb,
+            page,
+            self.answers,
+            given=self.drafts.get(page) or _answers_on(self.answers, plan),
             number=number,
             total=max(self._estimated_total(), number),
             can_go_back=changing or bool([p for p in self.trail if p not in (page, REVIEW)]),
-            shown=lambda chosen: shown_on(self.kb, plan, others, chosen),
-            stopping=lambda chosen: stopping_on(self.kb, plan, others, chosen),
         )
 
     def _estimated_total(self) -> int:
         """Pages confirmed plus pages still to come for the answers so far."""
-        asked = {q.id for q in relevant(self.kb, self.answers)}
+        asked = self._asked()
         done = {p for p in self.trail if p != REVIEW}
         coming = {
-            plan.id
-            for plan in pages(self.kb)
-            if plan.id not in done and any(q.id in asked for q in plan.questions)
+            plan.id for plan in pages(self.kb) if plan.id not in done and _holds_any(plan, asked)
         }
         return len(done) + len(coming)
 
