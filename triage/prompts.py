@@ -227,7 +227,16 @@ class PageForm(Form):
         self.vertical = len(page.questions) == 1
         self._shown: tuple[Any, list[Question]] | None = None
         self._warned: tuple[Any, set[str]] | None = None
-        self.focus = next((i for i, q in enumerate(self.questions) if q.id not in self.chosen), 0)
+        self.focus = self._start()
+
+    def _start(self) -> int:
+        """Open on an answer that would stop the quiz (so that "n" changes it, as its warning
+        says), else on the first question still open."""
+        warned = self.warned()
+        for index, question in enumerate(self.questions):
+            if question.id in warned:
+                return index
+        return next((i for i, q in enumerate(self.questions) if q.id not in self.chosen), 0)
 
     # -- state -------------------------------------------------------------------------------
 

@@ -34,7 +34,8 @@ from triage.quiz import (
 )
 
 KEYS_HELP = (
-    "Answer with the arrow keys and Enter. Before the result you can check and change every "
+    "Answer with the arrow keys, or y (Yes), n (No) and ? (Not sure), then press Enter. Esc "
+    "goes back to the previous question. Before the result you can check and change every "
     "answer. Ctrl-C stops at any time and keeps your answers so that you can continue later."
 )
 
