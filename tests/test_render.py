@@ -136,6 +136,16 @@ def test_text_output_that_is_not_a_terminal_is_78_columns_wide() -> None:
     assert render.output_width(Pipe()) == render.WIDTH == 78
 
 
+@pytest.mark.parametrize(("columns", "width"), [("1", 1), ("5", 4), ("60", 59), ("300", 100)])
+def test_text_output_to_a_terminal_follows_its_width(monkeypatch, columns, width) -> None:
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert render.output_width(Terminal()) == width
+
+
 def test_the_summary_never_disagrees_with_the_type_of_pain(kb) -> None:
     for result in results(kb):
         said = render.summary(result, kb)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import stat
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from tests.quiz_script import BASICS, CLOCK
 from tests.session_script import SessionScript, loop_with_trail
-from triage import files, inputs, outcome, quiz, render, signals
+from triage import cli, files, inputs, outcome, quiz, render, signals
 from triage import session as sessions
 from triage.errors import InputError, UsageError
 from triage.knowledge import KnowledgeBase, Question
@@ -550,3 +551,35 @@ def test_a_bad_resume_file_is_an_input_error_naming_the_field(
 def test_a_missing_resume_file_is_an_input_error(kb, tmp_path) -> None:
     with pytest.raises(InputError, match="no such file"):
         sessions.load_resume(str(tmp_path / "gone.json"), kb)
+
+
+# ---------------------------------------------------------------------------------------------
+# The command printed for later is the command as it was started
+
+
+class MainModule:
+    __spec__ = None
+
+
+def test_the_printed_command_is_the_program_as_started(tmp_path, monkeypatch) -> None:
+    program = tmp_path / "venv dir" / "bin" / "triage"
+    program.parent.mkdir(parents=True)
+    program.write_text("#!/bin/sh\n")
+    monkeypatch.setattr(cli.sys, "argv", [str(program), "quiz"])
+    monkeypatch.setitem(cli.sys.modules, "__main__", MainModule())
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # not activated: another or no `triage` on PATH
+    assert cli.command_as_started() == shlex.quote(str(program.resolve()))
+    monkeypatch.setenv("PATH", str(program.parent))  # activated: this very program on PATH
+    program.chmod(0o755)
+    assert cli.command_as_started() == "triage"
+    rules = tmp_path / "my rules"
+    assert cli.command_as_started(rules) == f"triage --rules {shlex.quote(str(rules.resolve()))}"
+
+
+def test_the_printed_command_of_python_m_triage_names_the_interpreter(monkeypatch) -> None:
+    class Module:
+        class __spec__:  # noqa: N801 - the attribute Python sets
+            name = "triage.__main__"
+
+    monkeypatch.setitem(cli.sys.modules, "__main__", Module())
+    assert cli.command_as_started() == f"{shlex.quote(cli.sys.executable)} -m triage"

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -466,3 +467,63 @@ def test_the_first_result_screen_shows_the_headline_with_the_prompt(kb, tmp_path
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     assert result.headline
+
+
+# ---------------------------------------------------------------------------------------------
+# Printed commands work as printed
+
+
+@pytest.mark.parametrize("started", ["module", "script"])
+def test_the_printed_command_works_as_printed(kb, tmp_path, started) -> None:
+    script = Path(sys.executable).parent / "triage"
+    if started == "script" and not script.exists():
+        pytest.skip(f"no console script beside {sys.executable}")
+    (tmp_path / "resume.json").write_text(
+        json.dumps({"resume": 1, "answers": complete_answers(kb)})
+    )
+    args = ["quiz", "--resume", "resume.json", "--save", "done.json"]
+    if started == "module":
+        child = spawn(tmp_path, *args)
+    else:
+        child = pexpect.spawn(
+            str(script),
+            args,
+            cwd=str(tmp_path),
+            env=environment(tmp_path),
+            dimensions=(40, 120),
+            encoding="utf-8",
+            timeout=TIMEOUT,
+        )
+    child.expect("Review your answers")
+    child.send(ENTER)
+    child.expect(r"What next\?")
+    child.send("s")
+    child.expect("summary for your doctor")
+    child.send("y")
+    child.expect(r"To see the result again:\r\n  (.+?)\r\n")
+    command = child.match.group(1)
+    assert finish(child) == 0
+    if started == "module":
+        program = f"{shlex.quote(sys.executable)} -m triage"
+    else:  # bare `triage` only when that is this very program on PATH
+        on_path = shutil.which("triage", path=environment(tmp_path)["PATH"])
+        same = on_path is not None and Path(on_path).resolve() == script.resolve()
+        program = "triage" if same else shlex.quote(str(script.resolve()))
+    assert command == f"{program} assess {shlex.quote(str((tmp_path / 'done.json').resolve()))}"
+    # Elsewhere, with nothing but the system's folders on PATH: it still works.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        command,
+        shell=True,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    headline = outcome.assess(quiz.complete(complete_answers(kb)), kb).headline  # type: ignore[arg-type]
+    assert done.stdout.startswith(f"=== {headline}")
+    summary = tmp_path / "done.md"
+    assert summary.read_text().startswith("# ") and summary.stat().st_mode & 0o777 == 0o600
