@@ -31,6 +31,7 @@ class SessionScript(Script):
         self.later = {name: list(values) for name, values in (later or {}).items()}
         self.offered: list[list[tuple[str, str]]] = []
         self.pages: list[str] = []
+        self.skippable: list[bool] = []
         self.currents: list[tuple[str, Any]] = []
 
     def ask(self, question: Question, current: Any) -> Any:
@@ -45,8 +46,9 @@ class SessionScript(Script):
             raise QuizInterrupted
         return self.keys.pop(0)
 
-    def page(self, text: str) -> None:
+    def page(self, text: str, *, skippable: bool = True) -> None:
         self.pages.append(text)
+        self.skippable.append(skippable)
         self.shown.append(text)
 
 

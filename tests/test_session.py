@@ -3,6 +3,7 @@ out), driven by a scripted asker."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
 
 from tests.quiz_script import BASICS, CLOCK
 from tests.session_script import SessionScript, loop_with_trail
@@ -21,6 +24,7 @@ from triage import session as sessions
 from triage.errors import InputError, UsageError
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import Level
+from triage.prompts import PromptAsker
 from triage.session import Ending, Session
 
 COMMAND = "/opt/venv/bin/triage"
@@ -72,6 +76,7 @@ def test_details_come_on_request_and_the_headline_follows_them(kb, tmp_path) -> 
     script = SessionScript(story, keys=["d", "q"])
     assert session(kb, script, tmp_path).run() is Ending.COMPLETED
     first, more = script.pages
+    assert script.skippable == [False, True]  # the first screen is read whole; details may not be
     result = outcome.assess(quiz.complete(quiz.prune(kb, {**BASICS, **story})), kb)
     assert result.reasons and result.pain_type.value == "specific"
     flat = " ".join(more.split())
@@ -583,3 +588,48 @@ def test_the_printed_command_of_python_m_triage_names_the_interpreter(monkeypatc
 
     monkeypatch.setitem(cli.sys.modules, "__main__", Module())
     assert cli.command_as_started() == f"{shlex.quote(cli.sys.executable)} -m triage"
+
+
+# ---------------------------------------------------------------------------------------------
+# The real prompts of these screens (PromptAsker.choose and .page), through a prompt_toolkit pipe
+
+
+def prompt_asker(kb, keys: str, stream: io.StringIO, call: str, *args: Any, **kwargs: Any) -> Any:
+    with create_pipe_input() as pipe:
+        pipe.send_text(keys)
+        pipe.close()  # a short script ends the input instead of waiting forever
+        asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=stream)
+        return getattr(asker, call)(*args, **kwargs)
+
+
+OPTIONS = list(sessions.RESULT_OPTIONS.items())
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"), [("b", "b"), ("S", "s"), ("x" + "q", "q"), ("\r", "d"), ("zz\r", "d")]
+)
+def test_one_key_chooses_and_enter_takes_the_first(kb, keys, expected) -> None:
+    shown = io.StringIO()
+    assert prompt_asker(kb, keys, shown, "choose", sessions.WHAT_NEXT, OPTIONS) == expected
+    assert f"> {sessions.RESULT_OPTIONS[expected]}" in shown.getvalue()
+
+
+@pytest.mark.parametrize("keys", ["\x03", ""], ids=["ctrl-c", "end-of-input"])
+def test_a_choice_stops_like_any_prompt(kb, keys) -> None:
+    with pytest.raises(quiz.QuizInterrupted):
+        prompt_asker(kb, keys, io.StringIO(), "choose", sessions.WHAT_NEXT, OPTIONS)
+
+
+def test_a_long_text_comes_a_screen_at_a_time(kb, monkeypatch) -> None:
+    monkeypatch.setenv("LINES", "10")  # 6 lines a page: 4 are kept for the prompt after it
+    text = "\n".join(f"line {number}" for number in range(1, 15))
+    shown = io.StringIO()
+    prompt_asker(kb, " \r", shown, "page", text)
+    assert shown.getvalue().split() == text.split()  # every line, in order, in 3 pages
+    skipped = io.StringIO()
+    prompt_asker(kb, "q", skipped, "page", text)
+    assert skipped.getvalue().split("\n")[:6] == text.split("\n")[:6]
+    assert "line 7" not in skipped.getvalue()
+    whole = io.StringIO()  # the first screen of a result cannot be skipped: q does nothing
+    prompt_asker(kb, "q \r", whole, "page", text, skippable=False)
+    assert whole.getvalue().split() == text.split()

@@ -215,21 +215,20 @@ class PromptAsker:
         self.show(self._fill(f"> {dict(options)[key]}", width))
         return key
 
-    def page(self, text: str) -> None:
+    def page(self, text: str, *, skippable: bool = True) -> None:
         """Print a screenful at a time (a few lines spare for the prompt that follows), each
-        next one on Enter or the space bar; q skips the rest."""
+        next one on Enter or the space bar; q skips the rest when `skippable`."""
         lines = text.rstrip("\n").split("\n")
         room = max(shutil.get_terminal_size((80, 24)).lines - self.PAGE_SPARE, 1)
+        more = self.PAGE_MORE if skippable else self.PAGE_MORE_ALL
         while len(lines) > room:
             self.show("\n".join(lines[:room]))
             lines = lines[room:]
-            more = self._key(
-                self._fill(self.PAGE_MORE, self._screen_width()),
-                {"q": "stop"},
-                enter="more",
-                erase=True,
+            keys = {"q": "stop"} if skippable else {}
+            pressed = self._key(
+                self._fill(more, self._screen_width()), keys, enter="more", erase=True
             )
-            if more == "stop":
+            if pressed == "stop":
                 return
         self.show("\n".join(lines))
 
@@ -268,6 +267,7 @@ class PromptAsker:
 
     # Generic interface wording for the pages of a long text.
     PAGE_MORE = "-- more: Enter or the space bar for the next page, q to skip the rest --"
+    PAGE_MORE_ALL = "-- more: Enter or the space bar for the next page --"
     PAGE_SPARE = 4  # lines kept free under a page, for the prompt that follows it
 
     @staticmethod

@@ -68,8 +68,9 @@ class Asker(Protocol):
         """One of the keys of `options` ((key, what it does) pairs, all shown), pressed once;
         Enter chooses the first."""
 
-    def page(self, text: str) -> None:
-        """Show a long text a screenful at a time, so that its first lines are read first."""
+    def page(self, text: str, *, skippable: bool = True) -> None:
+        """Show a long text a screenful at a time, so that its first lines are read first;
+        the rest can be skipped when `skippable`."""
 
 
 # ---------------------------------------------------------------------------------------------

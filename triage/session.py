@@ -274,7 +274,9 @@ class Session:
         answers = complete(self.answers)
         assert answers is not None, "the loop finishes only when every required answer is given"
         result = outcome.assess(answers, self.kb)
-        self.ui.page(render.first_screen(result, self.kb, self.width(), self.colour))
+        self.ui.page(
+            render.first_screen(result, self.kb, self.width(), self.colour), skippable=False
+        )
         match self.next_step(result, RESULT_OPTIONS):
             case "b":
                 return None
@@ -290,7 +292,7 @@ class Session:
         """What to do now comes first; then the choice: save, back, details or finish."""
         result = partial_result(self.kb, self.answers)
         screen = render.first_screen(result, self.kb, self.width(), self.colour)
-        self.ui.page(f"{self._wrap(STOPPED_HERE)}\n\n{screen}")
+        self.ui.page(f"{self._wrap(STOPPED_HERE)}\n\n{screen}", skippable=False)
         match self.next_step(result, EMERGENCY_OPTIONS):
             case "b":
                 return None
