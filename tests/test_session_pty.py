@@ -209,6 +209,7 @@ def test_a_crash_inside_a_prompt_keeps_the_answers_then_reports_it(kb, tmp_path)
     child.expect(r"--resume (\S+\.json)")
     path = Path(child.match.group(1))
     child.expect("internal error: RuntimeError: the prompt broke")
+    child.expect("your answers were kept first, in")
     assert finish(child) == 70
     assert "Traceback" not in child.before
     data = saved_answers(path)

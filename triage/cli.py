@@ -294,12 +294,20 @@ def run_quiz(args: argparse.Namespace) -> int:
     if ending is session.Ending.FAILED and quiz.error is not None:
         if os.environ.get("TRIAGE_DEBUG"):
             raise quiz.error
+        from triage.quiz import count
         from triage.safe_text import one_line
 
         problem = one_line(f"{type(quiz.error).__name__}: {quiz.error}", 300)
+        kept = quiz.kept or quiz.saved
+        where = (
+            f"your answers were kept first, in {one_line(kept)}"
+            if kept is not None
+            else "no answers had been given yet"
+            if not count(quiz.answers)
+            else "your answers could not be written; they are printed above"
+        )
         return fail(
-            f"internal error: {problem} (the answers were kept first, as shown above; set "
-            "TRIAGE_DEBUG=1 for details)",
+            f"internal error: {problem} ({where}; set TRIAGE_DEBUG=1 for details)",
             EXIT_QUIZ_ERROR,
         )
     return QUIZ_EXIT_CODES[ending.value]

@@ -200,6 +200,7 @@ class Session:
     trail: tuple[Any, ...] = ()
     error: Exception | None = None
     saved: Path | None = None  # the finished assessment, once saved
+    kept: Path | None = None  # where the answers were kept on the way out
 
     def __post_init__(self) -> None:
         self.ui = cast(Asker, _Guarded(self.asker, self._note_error))
@@ -478,7 +479,7 @@ class Session:
                 document.new_document(answers, outcome.assess(answers, self.kb), self.kb)
             )
             if self._try_write(self.save_to, text, []) is not None:
-                self.saved = self.save_to
+                self.saved = self.kept = self.save_to
                 self.say([f"Stopped. Your answers and result are saved in {_shown(self.saved)}."])
                 return
         problems: list[str] = []
@@ -486,6 +487,7 @@ class Session:
         for place in self.resume_places():
             path = self._try_write(place, text, problems)
             if path is not None:
+                self.kept = path
                 self.say_kept(path, problems, ending)
                 return
         self.say(
