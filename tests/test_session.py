@@ -367,6 +367,17 @@ def test_an_error_outside_the_questions_keeps_the_answers(kb, tmp_path, monkeypa
     assert quiz.complete(answers) is not None  # every answer, ready for the result
 
 
+def test_an_error_while_keeping_the_answers_still_shows_them(kb, tmp_path, monkeypatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("the resume format failed")
+
+    monkeypatch.setattr(sessions.resume, "to_text", broken)
+    script = SessionScript(stop_at="duration")
+    quiz_session = session(kb, script, tmp_path)
+    assert quiz_session.run() is Ending.FAILED and list(tmp_path.iterdir()) == []
+    assert json.loads(script.shown[-1])["location"] == ["lower_back"]
+
+
 @pytest.mark.parametrize(
     ("number", "ending"), [(signal.SIGTERM, Ending.TERMINATED), (signal.SIGHUP, Ending.CLOSED)]
 )

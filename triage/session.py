@@ -11,6 +11,7 @@ folder, else the answers are printed to copy), and only then say what happened.
 from __future__ import annotations
 
 import inspect
+import json
 import shlex
 import shutil
 import signal
@@ -458,11 +459,16 @@ class Session:
         with signals.shielded():
             ending = self.why_stopped()
             if self.saved is not None:
-                self.say([f"Stopped. Your answers and result are saved in {_shown(self.saved)}."])
+                self.say([f"{_STOPPED[ending]} Your answers and result are saved in:"])
+                self.say_verbatim(f"  {_shown(self.saved.resolve())}")
             elif not count(self.answers):
-                self.say(["Stopped. No answers were given yet, so nothing was saved."])
+                self.say([f"{_STOPPED[ending]} No answers were given yet, so nothing was saved."])
             else:
-                self.keep_answers(ending)
+                try:
+                    self.keep_answers(ending)
+                except Exception as error:  # noqa: BLE001 - a bug here: the answers on screen
+                    self._note_error(error)
+                    self.say_verbatim(json.dumps(self.answers, indent=2, default=str))
             return self.why_stopped()
 
     def why_stopped(self) -> Ending:
@@ -480,7 +486,8 @@ class Session:
             )
             if self._try_write(self.save_to, text, []) is not None:
                 self.saved = self.kept = self.save_to
-                self.say([f"Stopped. Your answers and result are saved in {_shown(self.saved)}."])
+                self.say([f"{_STOPPED[ending]} Your answers and result are saved in:"])
+                self.say_verbatim(f"  {_shown(self.save_to.resolve())}")
                 return
         problems: list[str] = []
         text = self.resume_text(ending)
