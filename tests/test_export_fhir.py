@@ -19,12 +19,13 @@ import pytest
 from conftest import load_scenario, scenario_files
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir_support import items_by_link, put, random_answer, with_whens
 
 from triage import conditions, document, engine, fhir, outcome
 from triage.cli import main
 from triage.conditions import AllOf, AnyOf, AtLeast, Condition, Leaf
 from triage.knowledge import KnowledgeBase
-from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, REQUIRED_FIELDS, Answers
+from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answers
 
 BASE = {"age": 38, "location": ["lower_back"], "duration": "1_to_4_weeks"}
 
@@ -39,16 +40,6 @@ def questionnaire() -> dict[str, Any]:
     from triage import knowledge
 
     return fhir.questionnaire(knowledge.load())
-
-
-def items_by_link(questionnaire: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found = {}
-    stack = list(questionnaire["item"])
-    while stack:
-        item = stack.pop()
-        found[item["linkId"]] = item
-        stack.extend(item.get("item", []))
-    return found
 
 
 # ---- Questionnaire -------------------------------------------------------------------------------
@@ -150,28 +141,6 @@ def condition_holds(condition: Condition, facts: dict[str, Any]) -> bool:
     raise AssertionError(condition)
 
 
-def random_answer(rng: random.Random, field: str) -> Any:
-    if rng.random() < 0.25:
-        return None
-    if field in NUMBER_FIELDS:
-        low, high = NUMBER_FIELDS[field]
-        return rng.randint(low, high)
-    if field in LIST_FIELDS:
-        return rng.sample([str(v) for v in LIST_FIELDS[field]], rng.randint(1, 2))
-    if field in CHOICE_FIELDS:
-        return rng.choice([str(v) for v in CHOICE_FIELDS[field]])
-    return rng.choice(["yes", "no", "unsure", "yes", "unsure"])
-
-
-def put(partial: dict[str, Any], kb: KnowledgeBase, field: str, value: Any) -> None:
-    if value is None:
-        return
-    if kb.questions_by_id[field].kind == "symptom":
-        partial.setdefault("symptoms", {})[field] = value
-    else:
-        partial[field] = value
-
-
 def test_enable_when_agrees_with_the_quiz_skip_logic(questionnaire, kb) -> None:
     """Walk the quiz as a person would, with random answers: each question the engine's skip
     logic asks is enabled in FHIR; where the translation is exact, exactly those are."""
@@ -269,36 +238,46 @@ def test_enable_when_is_exact_or_wider_never_narrower(when, kb) -> None:
     assert exact or wider > 0 or not translated  # an approximation does widen
 
 
-def test_an_approximate_item_says_so_and_quotes_the_exact_condition(kb) -> None:
-    question = kb.questions_by_id["osteoporosis"].model_copy(
-        update={"when": SYNTHETIC["any inside all"]}
-    )
-    conditions_with_it = {**kb.conditions, "question:osteoporosis": conditions.parse(question.when)}
-    patched = KnowledgeBase(
-        directory=kb.directory,
-        info=kb.info,
-        questions=tuple(question if q.id == question.id else q for q in kb.questions),
-        rules=kb.rules,
-        advice=kb.advice,
-        sources=kb.sources,
-        conditions=conditions_with_it,
-    )
-    item = fhir.question_item(patched, question)
-    (note,) = [e for e in item["extension"] if e["url"] == fhir.ENABLE_WHEN_APPROXIMATE]
-    assert json.dumps(question.when) in note["valueString"]
+def test_an_approximate_item_also_carries_the_exact_condition_in_fhirpath(kb) -> None:
+    when = SYNTHETIC["any inside all"]
+    patched = with_whens(kb, {"osteoporosis": when})
+    item = fhir.question_item(patched, patched.questions_by_id["osteoporosis"])
+    (found,) = [e for e in item["extension"] if e["url"] == fhir.ENABLE_WHEN_EXPRESSION]
+    expression = found["valueExpression"]
+    assert expression["language"] == "text/fhirpath"
+    assert expression["expression"] == fhir.expression(patched, conditions.parse(when))
+    assert json.dumps(when) in expression["description"]
+    # The wider enableWhen stays, for renderers without FHIRPath.
     assert item["enableWhen"] == [{"question": "age", "operator": ">=", "answerInteger": 50}]
-    Questionnaire.model_validate({**fhir.questionnaire(patched)})
+    Questionnaire.model_validate(fhir.questionnaire(patched))
 
 
-def test_the_real_rules_translate_exactly(questionnaire) -> None:
-    """Today's questions need no approximation (a new `when` that does is shown here)."""
-    notes = [
-        i["linkId"]
-        for i in questionnaire["item"]
-        for e in i.get("extension", [])
-        if e["url"] == fhir.ENABLE_WHEN_APPROXIMATE
-    ]
-    assert notes == []
+def test_every_inexact_item_carries_its_exact_condition(questionnaire, kb) -> None:
+    """An item whose enableWhen is wider than its `when` carries the exact FHIRPath; an exact
+    one carries none (today's questions all translate exactly)."""
+    for item, question in zip(questionnaire["item"], kb.questions, strict=True):
+        found = [
+            e["valueExpression"]["expression"]
+            for e in item.get("extension", [])
+            if e["url"] == fhir.ENABLE_WHEN_EXPRESSION
+        ]
+        condition = kb.conditions.get(f"question:{question.id}")
+        if condition is None or fhir.is_exact(kb, condition):
+            assert found == [], question.id
+        else:
+            assert found == [fhir.expression(kb, condition)], question.id
+
+
+def test_choices_are_shown_as_radio_buttons_or_check_boxes(questionnaire, kb) -> None:
+    for item, question in zip(questionnaire["item"], kb.questions, strict=True):
+        controls = [
+            coding["code"]
+            for e in item.get("extension", [])
+            if e["url"] == fhir.ITEM_CONTROL
+            for coding in e["valueCodeableConcept"]["coding"]
+        ]
+        expected = {"number": [], "multi": ["check-box"]}.get(question.kind, ["radio-button"])
+        assert controls == expected, question.id
 
 
 # ---- QuestionnaireResponse -----------------------------------------------------------------------
@@ -397,6 +376,7 @@ def test_fhir_resources_is_never_imported_at_run_time(tmp_path) -> None:
         "import sys\nfrom triage.cli import main\n"
         "assert main(['fhir', '--questionnaire']) == 0\n"
         f"assert main(['fhir', {str(path)!r}]) == 0\n"
+        f"assert main(['fhir', {str(path)!r}, '--result']) == 0\n"
         "loaded = [m for m in sys.modules if m.startswith(('fhir.', 'fhir_core')) or m == 'fhir']\n"
         "assert not loaded, loaded\n"
     )

@@ -36,10 +36,8 @@ def test_questions_without_when_are_always_asked_and_never_twice(kb) -> None:
 def test_follow_up_questions_depend_on_the_answers(kb) -> None:
     lower_back = Script()
     quiz.run(kb, lower_back)
-    assert {"pain_in_waves", "urinary_symptoms", "rash"} <= set(lower_back.asked)
-    assert not {"osteoporosis", "sweating", "morning_stiffness", "calf_swelling"} & set(
-        lower_back.asked
-    )
+    assert {"pain_in_waves", "urinary_symptoms", "rash", "osteoporosis"} <= set(lower_back.asked)
+    assert not {"sweating", "morning_stiffness", "calf_swelling"} & set(lower_back.asked)
 
     older_long_upper = Script({"age": 72, "location": ["upper_back"], "duration": "over_12_weeks"})
     quiz.run(kb, older_long_upper)

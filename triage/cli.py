@@ -49,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"internal error: {type(error).__name__}: {error} (set TRIAGE_DEBUG=1 for details)",
             EXIT_FAILURE,
         )
+    finally:
+        gc.enable()  # also when the command failed before load_knowledge turned it back on
 
 
 def fail(message: str, code: int) -> int:
@@ -115,12 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
     fhir = commands.add_parser(
         "fhir",
         parents=[common],
-        help="print the questions or an answers file as FHIR R4",
+        help="print the questions, an answers file or a result as FHIR R4",
         description="With --questionnaire: print the questions as a FHIR R4 Questionnaire. "
-        "With FILE: print the answers in FILE ('-' = stdin) as a FHIR R4 QuestionnaireResponse.",
+        "With FILE (answers, a saved assessment or a QuestionnaireResponse; '-' = stdin): "
+        "print the answers as a FHIR R4 QuestionnaireResponse, or with --result a Bundle of "
+        "that response and the RiskAssessment of the triage result.",
     )
-    fhir.add_argument("file", metavar="FILE", nargs="?", help="answers file or saved assessment")
+    fhir.add_argument(
+        "file", metavar="FILE", nargs="?", help="answers, saved assessment or QuestionnaireResponse"
+    )
     fhir.add_argument("--questionnaire", action="store_true", help="print the Questionnaire")
+    fhir.add_argument(
+        "--result",
+        action="store_true",
+        help="print a Bundle: the QuestionnaireResponse and the RiskAssessment of the result",
+    )
     fhir.set_defaults(run=run_fhir)
 
     rules = commands.add_parser(
@@ -216,20 +227,27 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_fhir(args: argparse.Namespace) -> int:
-    from triage import document, fhir, inputs
+    from triage import document, fhir, inputs, outcome
     from triage.inputs import load_answers
 
     if args.questionnaire == (args.file is not None):
         raise UsageError("fhir: give either --questionnaire or an answers FILE")
-    if args.questionnaire:
-        print(fhir.to_json(fhir.questionnaire(load_knowledge(args))))
-        return EXIT_OK
-    answers, saved = load_answers(args.file)
+    if args.questionnaire and args.result:
+        raise UsageError("fhir: --result needs an answers FILE, not --questionnaire")
     kb = load_knowledge(args)
+    if args.questionnaire:
+        print(fhir.to_json(fhir.questionnaire(kb)))
+        return EXIT_OK
+    answers, saved = load_answers(args.file, kb)
     authored = document.created(saved, inputs.display_name(args.file)) if saved else None
     # A saved document says when it was answered; bare answers are dated now.
     authored = authored or document.now()
-    print(fhir.to_json(fhir.questionnaire_response(answers, kb, authored)))
+    if args.result:
+        result = outcome.assess(answers, kb)
+        bundle = fhir.result_bundle(answers, result, kb, authored, made=document.now())
+        print(fhir.to_json(bundle))
+    else:
+        print(fhir.to_json(fhir.questionnaire_response(answers, kb, authored)))
     return EXIT_OK
 
 
@@ -243,10 +261,10 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from triage import knowledge
+    from triage import coverage, knowledge
 
     directory = args.directory or getattr(args, "rules", None) or knowledge.default_directory()
-    problems = knowledge.check(directory)
+    problems = knowledge.check(directory) + coverage.check(directory)
     if problems:
         for problem in problems:
             print(f"{directory}/{problem}", file=sys.stderr)

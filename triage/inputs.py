@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,6 +26,9 @@ from triage.models import (
     AssessmentDocument,
 )
 from triage.safe_text import one_line
+
+if TYPE_CHECKING:
+    from triage.knowledge import KnowledgeBase
 
 MAX_BYTES = 1_000_000  # one answers file is well under 10 kB; refuse anything this large
 STDIN = "-"
@@ -138,18 +141,27 @@ def _first_duplicate(data: Any) -> str | None:
     return None
 
 
-def load_answers(path: str) -> tuple[Answers, AssessmentDocument | None]:
+def load_answers(
+    path: str, kb: KnowledgeBase | None = None
+) -> tuple[Answers, AssessmentDocument | None]:
     """The answers in a file, and the assessment document if the file is one."""
     name = display_name(path)
-    return answers_from_data(parse_json(read_text(path), name), name)
+    return answers_from_data(parse_json(read_text(path), name), name, kb)
 
 
-def answers_from_data(data: Any, name: str) -> tuple[Answers, AssessmentDocument | None]:
-    """Validate parsed JSON as a bare answers object or as an assessment document."""
+def answers_from_data(
+    data: Any, name: str, kb: KnowledgeBase | None = None
+) -> tuple[Answers, AssessmentDocument | None]:
+    """Validate parsed JSON as a bare answers object, an assessment document, or a FHIR
+    QuestionnaireResponse to the Questionnaire of `kb` (default: the built-in rules)."""
     if not isinstance(data, dict):
         kinds = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
         kind = kinds.get(type(data), "a number")
         raise InputError(name, f"expected a JSON object with the answers, got {kind}")
+    if "resourceType" in data:  # FHIR (imported only then: answers files stay fast)
+        from triage import fhir_in
+
+        data = fhir_in.answers_from_response(data, kb or fhir_in.built_in(), name)
     if "answers" in data:
         document = _validate(AssessmentDocument, data, name)
         return document.answers, document

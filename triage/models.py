@@ -142,6 +142,8 @@ SYMPTOMS: dict[str, str] = {
     "wakes_late_night": "waking in the second half of the night because of the pain",
     "stops_daily_activities": "the pain stops you doing normal day-to-day activities",
     "struggling_to_cope": "feeling worried about the pain or struggling to cope",
+    "walking_difficulty": "new difficulty walking: legs that feel heavy, stiff, clumsy or unsteady",
+    "worse_on_straining": "back pain made worse by coughing, sneezing or straining on the toilet",
 }
 
 # Fields whose value is a list of choices, and fields with one choice, with their enums.

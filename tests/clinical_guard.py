@@ -1,0 +1,443 @@
+"""Checks that make a clinical change fail loudly, as functions that list what is missing.
+
+Used by tests/test_clinical_guard.py on the shipped rules and by tests/test_clinical_mutations.py
+on deliberately changed copies of rules/ (each change must be caught by these checks).
+
+- `scenario_problem`: one scenario file against a knowledge base (the scenario test's check).
+- `exact_level_gaps`: every rule needs a scenario that accepts exactly one level, the rule's own,
+  names the rule in `fires`, and in which the rule fires on definite answers. A changed level of
+  any rule then breaks a scenario: raised, the scenario's level rises; lowered, either the level
+  falls or the rule no longer has a scenario at its level.
+- `sign_gaps`: every test inside every rule (a warning sign, a place, a choice) has a scenario
+  naming the rule in `fires` that would not fire without it, so removing a red flag from a rule
+  breaks a scenario.
+- `threshold_gaps`: every numeric threshold (an age, a pain score), every band edge of
+  `duration` and every `at_least` count of every rule has a scenario just inside (naming the rule
+  in `fires`) and one just outside (naming it in `not_fires`), so moving it by one step either
+  way breaks a scenario.
+- `reachability_gaps`: skip logic can never silence a rule. For every rule and every question it
+  reads, over the whole answer space of the questions that decide whether that question is asked
+  (finite choices, subsets of lists, yes / no / unsure, ages and pain scores cut at every
+  threshold, each reduced to one value per class the conditions treat alike), the quiz's own
+  `triage.quiz.relevant` asks it whenever its answer could make the rule fire (or fire as a
+  "Not sure" reason) on the person's true answers to the other questions. It is stricter than
+  the quiz needs: the quiz also stops early at an emergency, which is not counted as an excuse.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from triage import conditions, outcome, quiz
+from triage.conditions import AllOf, AnyOf, AtLeast, Condition, Leaf
+from triage.knowledge import KnowledgeBase, Rule
+from triage.models import (
+    CHOICE_FIELDS,
+    LIST_FIELDS,
+    NUMBER_FIELDS,
+    REQUIRED_FIELDS,
+    SYMPTOMS,
+    Answers,
+    Duration,
+    Level,
+)
+
+Case = Mapping[str, Any]
+ORDERED_BANDS = {"duration": [str(band) for band in Duration]}  # choice fields with an order
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluating parsed conditions directly (no engine): fast, for the meta-checks
+
+
+def holds(condition: Condition, facts: Mapping[str, Any]) -> bool:
+    match condition:
+        case Leaf():
+            return condition.holds(facts)
+        case AllOf(parts=parts):
+            return all(holds(part, facts) for part in parts)
+        case AnyOf(parts=parts):
+            return any(holds(part, facts) for part in parts)
+        case AtLeast(count=count, parts=parts):
+            return sum(holds(part, facts) for part in parts) >= count
+
+
+def facts_of(answers: Mapping[str, Any]) -> dict[str, Any]:
+    return conditions.to_facts(answers)
+
+
+def rule_condition(kb: KnowledgeBase, rule: Rule) -> Condition:
+    return kb.conditions[f"rule:{rule.id}"]
+
+
+def fields_of(condition: Condition) -> set[str]:
+    return {leaf.field for leaf in conditions.leaves(condition)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios
+
+
+def scenario_problem(kb: KnowledgeBase, case: Case) -> str | None:
+    """Why a scenario fails with this knowledge base, or None when it holds."""
+    expect = case["expect"]
+    result = outcome.assess(Answers.model_validate(case["answers"]), kb)
+    fired = {reason.rule for reason in result.reasons}
+    reasons = ", ".join(
+        f"{r.rule}={r.triage.value}{'?' if r.unsure else ''}" for r in result.reasons
+    )
+    where = f"{case['id']} {case['story']}: got {result.triage.value} [{reasons}]"
+    problems = []
+    if result.triage.value not in expect["triage"]:
+        problems.append(f"level not in {expect['triage']}")
+    if "pain_type" in expect and result.pain_type.value != expect["pain_type"]:
+        problems.append(f"pain type is not {expect['pain_type']}")
+    suspected = {cause.value for cause in result.suspected}
+    if "suspected_any" in expect and not suspected & set(expect["suspected_any"]):
+        problems.append(f"none of {expect['suspected_any']} suspected")
+    if missing := set(expect.get("fires", [])) - fired:
+        problems.append(f"did not fire {sorted(missing)}")
+    if unwanted := set(expect.get("not_fires", [])) & fired:
+        problems.append(f"fired {sorted(unwanted)}")
+    return f"{where}: {'; '.join(problems)}" if problems else None
+
+
+def exact_level_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
+    """Rules without a scenario that accepts exactly the rule's level and names it in `fires`,
+    where it fires on definite answers."""
+    gaps = []
+    for rule in kb.rules:
+        condition = rule_condition(kb, rule)
+        if not any(
+            case["expect"]["triage"] == [rule.triage.value]
+            and rule.id in case["expect"].get("fires", [])
+            and holds(condition, facts_of(case["answers"]))
+            for case in cases
+        ):
+            gaps.append(
+                f"{rule.id}: no scenario accepts exactly [{rule.triage.value}] and names it in "
+                "'fires' (add one, file prefix 'e')"
+            )
+    return gaps
+
+
+def sign_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
+    """Tests inside a rule (a warning sign, a place, a choice) that no scenario depends on:
+    each needs a scenario naming the rule in `fires` where the rule would not fire without
+    that test, so removing a sign from a rule breaks a scenario."""
+    gaps = []
+    for rule in kb.rules:
+        condition = rule_condition(kb, rule)
+        fired_by = [
+            facts_of(case["answers"])
+            for case in cases
+            if rule.id in case["expect"].get("fires", [])
+        ]
+        for path, node in _nodes(condition):
+            if not isinstance(node, Leaf):
+                continue
+            without = conditions.widen_unsure(_replace_at(condition, path, Leaf(node.field)))
+            if not any(holds(condition, f) and not holds(without, f) for f in fired_by):
+                gaps.append(
+                    f"{rule.id}: no scenario naming it in 'fires' depends on "
+                    f"'{_describe(node)}' ({_path(path)}): removing it would go unnoticed"
+                )
+    return gaps
+
+
+def _describe(leaf: Leaf) -> str:
+    if leaf.bounds:
+        return " and ".join(f"{leaf.field} {op} {n}" for op, n in leaf.bounds)
+    return f"{leaf.field}: {' or '.join(leaf.values)}"
+
+
+def _path(path: tuple[int, ...]) -> str:
+    return f"part {'.'.join(map(str, path))}" if path else "the whole condition"
+
+
+# ---------------------------------------------------------------------------------------------
+# Thresholds: each is a place in a rule's condition, with the condition moved one step tighter
+# (fires less) and one step looser (fires more).
+
+
+@dataclass(frozen=True)
+class Threshold:
+    rule: str
+    what: str  # e.g. "age >= 60 (in any of, part 2)"
+    tighter: Condition
+    looser: Condition
+
+
+def thresholds(kb: KnowledgeBase) -> list[Threshold]:
+    found = []
+    for rule in kb.rules:
+        condition = rule_condition(kb, rule)
+        for path, node in _nodes(condition):
+            for what, tighter, looser in _moves(node):
+                where = f" ({_path(path)})" if path else ""
+                found.append(
+                    Threshold(
+                        rule.id,
+                        what + where,
+                        _replace_at(condition, path, tighter),
+                        _replace_at(condition, path, looser),
+                    )
+                )
+    return found
+
+
+Path = tuple[int, ...]  # 1-based positions of parts, from the top of a condition
+
+
+def _nodes(condition: Condition, path: Path = ()) -> Iterator[tuple[Path, Condition]]:
+    yield path, condition
+    if not isinstance(condition, Leaf):
+        for index, part in enumerate(condition.parts):
+            yield from _nodes(part, (*path, index + 1))
+
+
+def _replace_at(condition: Condition, path: tuple[int, ...], new: Condition) -> Condition:
+    if not path:
+        return new
+    assert not isinstance(condition, Leaf)
+    parts = list(condition.parts)
+    parts[path[0] - 1] = _replace_at(parts[path[0] - 1], path[1:], new)
+    return replace(condition, parts=tuple(parts))
+
+
+def _moves(node: Condition) -> Iterator[tuple[str, Condition, Condition]]:
+    """(description, one step tighter, one step looser) for every threshold in this node."""
+    if isinstance(node, AtLeast):
+        yield (
+            f"at least {node.count} of {len(node.parts)}",
+            replace(node, count=node.count + 1),
+            replace(node, count=node.count - 1),
+        )
+    elif isinstance(node, Leaf) and node.bounds:
+        for index, (op, n) in enumerate(node.bounds):
+            step = 1 if op in ("gte", "gt") else -1  # the direction that makes it fire less
+            tighter, looser = list(node.bounds), list(node.bounds)
+            tighter[index], looser[index] = (op, n + step), (op, n - step)
+            what = f"{node.field} {op} {n}"
+            yield what, replace(node, bounds=tuple(tighter)), replace(node, bounds=tuple(looser))
+    elif isinstance(node, Leaf) and node.field in ORDERED_BANDS:
+        order = ORDERED_BANDS[node.field]
+        chosen = sorted(order.index(v) for v in node.values)
+        low, high = chosen[0], chosen[-1]
+        if low > 0:
+            yield (
+                f"{node.field} from {order[low]}",
+                replace(node, values=tuple(order[i] for i in chosen if i != low)),
+                replace(node, values=(*node.values, order[low - 1])),
+            )
+        if high < len(order) - 1:
+            yield (
+                f"{node.field} up to {order[high]}",
+                replace(node, values=tuple(order[i] for i in chosen if i != high)),
+                replace(node, values=(*node.values, order[high + 1])),
+            )
+
+
+def threshold_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
+    """Thresholds without a scenario on each side that a one-step move would break."""
+    gaps = []
+    for threshold in thresholds(kb):
+        condition = rule_condition(kb, kb.rules_by_id[threshold.rule])
+        inside = outside = False
+        for case in cases:
+            facts = facts_of(case["answers"])
+            expect = case["expect"]
+            if threshold.rule in expect.get("fires", []) and holds(condition, facts):
+                tighter = conditions.widen_unsure(threshold.tighter)
+                inside = inside or not holds(tighter, facts)
+            if threshold.rule in expect.get("not_fires", []) and not holds(condition, facts):
+                outside = outside or holds(threshold.looser, facts)
+        if not inside:
+            gaps.append(
+                f"{threshold.rule} {threshold.what}: no scenario just inside the threshold "
+                "naming the rule in 'fires' (moving it one step would go unnoticed)"
+            )
+        if not outside:
+            gaps.append(
+                f"{threshold.rule} {threshold.what}: no scenario just outside the threshold "
+                "naming the rule in 'not_fires' (moving it one step would go unnoticed)"
+            )
+    return gaps
+
+
+# ---------------------------------------------------------------------------------------------
+# Reachability
+
+
+def reachability_gaps(kb: KnowledgeBase) -> list[str]:
+    """Rules that skip logic can silence: one example per rule and question."""
+    gaps = []
+    readers: dict[str, list[Rule]] = {}
+    for rule in kb.rules:
+        for field in sorted(fields_of(rule_condition(kb, rule))):
+            readers.setdefault(field, []).append(rule)
+    asked = _Asked(kb)
+    for question_id, rules in readers.items():
+        gaps += _silenced(kb, asked, question_id, rules)
+    return gaps
+
+
+class _Asked:
+    """`triage.quiz.relevant` on consistent answers (answers to questions that would not be
+    asked are dropped, repeatedly, as the quiz does), cached."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.cache: dict[str, frozenset[str]] = {}
+
+    def relevant(self, answers: Mapping[str, Any]) -> frozenset[str]:
+        key = json.dumps(answers, sort_keys=True)
+        if key not in self.cache:
+            self.cache[key] = frozenset(q.id for q in quiz.relevant(self.kb, answers))
+        return self.cache[key]
+
+    def questions(self, answers: Mapping[str, Any]) -> frozenset[str]:
+        current = _copy(answers)
+        while True:
+            asked = self.relevant(current)
+            stale = [f for f in _answered(current) if f not in asked]
+            if not stale:
+                return asked
+            current = _without(current, stale)
+
+
+def _silenced(kb: KnowledgeBase, asked: _Asked, question_id: str, rules: list[Rule]) -> list[str]:
+    deciders = _deciding_fields(kb, question_id)
+    tested = [_as_fired(kb, rule) for rule in rules]
+    asking = [
+        kb.conditions[f"question:{q}"]
+        for q in (*deciders, question_id)
+        if f"question:{q}" in kb.conditions
+    ]
+    domains = {f: _domain(f, [*asking, *tested]) for f in deciders}
+    gaps: dict[str, str] = {}
+    for values in itertools.product(*domains.values()):
+        state = _answers(dict(zip(domains, values, strict=True)))
+        if question_id in asked.questions(state):
+            continue
+        for rule, condition in zip(rules, tested, strict=True):
+            if rule.id in gaps:
+                continue
+            free = sorted(fields_of(condition) - set(deciders))
+            if _answer_matters(condition, state, free, question_id):
+                gaps[rule.id] = (
+                    f"{rule.id} reads {question_id!r}, but the quiz does not ask it when "
+                    f"{_words(state)}, where the rule could still fire"
+                )
+    return list(gaps.values())
+
+
+def _deciding_fields(kb: KnowledgeBase, question_id: str) -> list[str]:
+    """The questions whose answers decide whether this one is asked, transitively."""
+    found: list[str] = []
+    todo = [question_id]
+    while todo:
+        condition = kb.conditions.get(f"question:{todo.pop()}")
+        for field in sorted(fields_of(condition)) if condition else []:
+            if field not in found and field != question_id:
+                found.append(field)
+                todo.append(field)
+    return found
+
+
+def _as_fired(kb: KnowledgeBase, rule: Rule) -> Condition:
+    """The widest form in which the rule gives a reason: with 'Not sure' counted as yes when
+    the ruleset's unsure policy gives the rule an unsure variant."""
+    condition = rule_condition(kb, rule)
+    if rule.triage.lowered() is not Level.SELF_CARE:
+        return conditions.widen_unsure(condition)
+    return condition
+
+
+def _answer_matters(
+    condition: Condition, state: Mapping[str, Any], free: list[str], question_id: str
+) -> bool:
+    """Whether some true answers (the state, and any answers to the other questions the rule
+    reads) make the rule fire with this question's answer but not without it."""
+    domains = [_domain(f, [condition]) for f in free]
+    for values in itertools.product(*domains):
+        answers = _merge(state, _answers(dict(zip(free, values, strict=True))))
+        unasked = _without(answers, [question_id])
+        if holds(condition, facts_of(answers)) and not holds(condition, facts_of(unasked)):
+            return True
+    return False
+
+
+def _domain(field: str, tests: Iterable[Condition]) -> list[Any]:
+    """One value of the field for each class of values that every test treats alike."""
+    leaves = [leaf for c in tests for leaf in conditions.leaves(c) if leaf.field == field]
+    classes: dict[tuple[bool, ...], Any] = {}
+    for value in _all_values(field, leaves):
+        facts = facts_of(_answers({field: value}))
+        classes.setdefault(tuple(leaf.holds(facts) for leaf in leaves), value)
+    return list(classes.values())
+
+
+def _all_values(field: str, leaves: list[Leaf]) -> list[Any]:
+    optional = [] if field in REQUIRED_FIELDS else [None]
+    if field in SYMPTOMS:
+        return ["no", "unsure", "yes"]  # 'unsure' first: the class of [yes, unsure] shows it
+    if field in CHOICE_FIELDS:
+        return [*optional, *(str(v) for v in CHOICE_FIELDS[field])]
+    if field in LIST_FIELDS:
+        values = [str(v) for v in LIST_FIELDS[field]]
+        low = 1 if field in REQUIRED_FIELDS else 0
+        return [
+            list(subset)
+            for size in range(low, len(values) + 1)
+            for subset in itertools.combinations(values, size)
+        ]
+    low, _high = NUMBER_FIELDS[field]
+    cuts = {low} | {_cut(op, n) for leaf in leaves for op, n in leaf.bounds}
+    return [*optional, *sorted(cuts)]
+
+
+def _cut(op: str, n: int) -> int:
+    """The first number at which a comparison changes its answer, counting upwards."""
+    return n + 1 if op in ("gt", "lte") else n
+
+
+# Answers in the contract's shape (symptoms nested), as the quiz keeps them.
+
+
+def _answers(values: Mapping[str, Any]) -> dict[str, Any]:
+    answers: dict[str, Any] = {"symptoms": {}}
+    for field, value in values.items():
+        if field in SYMPTOMS:
+            answers["symptoms"][field] = value
+        else:
+            answers[field] = value
+    return answers
+
+
+def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    return {**a, **b, "symptoms": {**a.get("symptoms", {}), **b.get("symptoms", {})}}
+
+
+def _copy(answers: Mapping[str, Any]) -> dict[str, Any]:
+    return _merge(answers, {})
+
+
+def _answered(answers: Mapping[str, Any]) -> list[str]:
+    return [*(k for k in answers if k != "symptoms"), *answers.get("symptoms", {})]
+
+
+def _without(answers: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    drop = set(fields)
+    kept = {k: v for k, v in answers.items() if k != "symptoms" and k not in drop}
+    kept["symptoms"] = {k: v for k, v in answers.get("symptoms", {}).items() if k not in drop}
+    return kept
+
+
+def _words(answers: Mapping[str, Any]) -> str:
+    given = {k: v for k, v in answers.items() if k != "symptoms"} | answers.get("symptoms", {})
+    return ", ".join(f"{k}={v}" for k, v in given.items()) or "nothing else is answered"
