@@ -47,7 +47,10 @@ class Leaf:
 
     def holds(self, answers: Mapping[str, Any]) -> bool:
         """Whether this test holds for answers in the answers-file form (possibly partial)."""
-        given = answer_of(answers, self.field)
+        return self.matches(answer_of(answers, self.field))
+
+    def matches(self, given: Any) -> bool:
+        """Whether this test holds for one answer as `answer_of` reads it."""
         if self.bounds:
             return given is not None and all(compare(given, op, n) for op, n in self.bounds)
         if self.field in LIST_FIELDS:
@@ -148,6 +151,8 @@ def _parse_leaf(field: str, value: Any, path: str) -> Leaf:
     if allowed is None:
         raise ConditionError(f"{where}: unknown field; known fields: {', '.join(known_fields())}")
     values = tuple(value) if isinstance(value, list) else (value,)
+    if not values:
+        raise ConditionError(f"{where}: expected a value or a non-empty list of values")
     for item in values:
         if field in SYMPTOMS and item == "no":
             raise ConditionError(

@@ -18,6 +18,7 @@ from triage import conditions
 from triage.conditions import Condition, ConditionError
 from triage.errors import KnowledgeError, Problem
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS, Cause, Level
+from triage.unsure import UnsurePolicy
 
 FILES = ("ruleset.yaml", "questions.yaml", "rules.yaml", "advice.yaml", "sources.yaml")
 Section = Literal["emergency", "basics", "follow_up"]
@@ -43,7 +44,7 @@ class RulesetInfo(_Strict):
     description: str
     welcome: str | None = None  # shown when the quiz starts
     disclaimer: str
-    unsure_policy: str
+    unsure_policy: UnsurePolicy  # what a "Not sure" answer counts as: triage/unsure.py
     unsure_advice: list[str]
     causes: dict[Cause, str]
     symptom_choices: dict[Literal["yes", "no", "unsure"], str]
