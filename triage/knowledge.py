@@ -7,14 +7,13 @@ All problems are collected and reported together, each naming the file and the i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from triage import conditions
+from triage import conditions, kbcache
 from triage.conditions import Condition, ConditionError
 from triage.errors import KnowledgeError, Problem
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS, Cause, Level
@@ -126,29 +125,36 @@ class KnowledgeBase:
 
 # ---------------------------------------------------------------------------------------------
 # YAML that reads yes/no as words: clinicians write `fever: yes`, which YAML 1.1 would turn
-# into a boolean. Only true/false are booleans here, as in YAML 1.2.
-
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    pass
+# into a boolean. Only true/false are booleans here, as in YAML 1.2. PyYAML is imported only
+# when rules are read from YAML: a knowledge base from the cache (kbcache) needs none.
 
 
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+@cache
+def _yaml() -> tuple[Any, type]:
+    """PyYAML and the loader class."""
+    import yaml
+
+    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class _Loader(base):  # type: ignore[misc]
+        pass
+
+    _Loader.yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+    return yaml, _Loader
 
 
 def read_yaml(path: Path) -> Any:
+    yaml, loader = _yaml()
     with path.open(encoding="utf-8") as stream:
-        return yaml.load(stream, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(stream, Loader=loader)  # noqa: S506 - a SafeLoader subclass
 
 
 def default_directory() -> Path:
@@ -216,8 +222,13 @@ def _raw_ids(entries: Any, key: str) -> list[str]:
 
 
 def load(directory: Path | None = None) -> KnowledgeBase:
-    """Load and check a knowledge base; raise KnowledgeError listing every problem."""
+    """Load and check a knowledge base; raise KnowledgeError listing every problem. A checked
+    knowledge base is cached by the content of its directory (triage/kbcache.py)."""
     directory = Path(directory) if directory is not None else default_directory()
+    return kbcache.load(directory, _checked, KnowledgeBase)
+
+
+def _checked(directory: Path) -> KnowledgeBase:
     kb, problems = _load(directory)
     if problems or kb is None:
         raise KnowledgeError(directory, problems)
@@ -279,7 +290,7 @@ def _read(path: Path, found: _Collector) -> Any:
         found.add(path.name, None, "file is missing")
     except (OSError, UnicodeDecodeError) as error:
         found.add(path.name, None, f"cannot be read: {error}")
-    except yaml.YAMLError as error:
+    except _yaml()[0].YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         found.add(path.name, None, f"YAML syntax error: {where}{getattr(error, 'problem', error)}")
