@@ -106,14 +106,32 @@ def build_result(kb: KnowledgeBase, answers: Mapping[str, Any], fired: frozenset
 
 
 def _reason(kb: KnowledgeBase, answers: Mapping[str, Any], firing: Firing) -> Reason:
-    # A reason depends only on the answers its own condition reads: share equal ones.
-    seen = tuple(conditions.answer_of(answers, name) for name in _fields_read(kb, firing.rule.id))
+    # A reason depends only on the answers its own condition tests: share equal ones (the
+    # cache stays small when answers that no test reads are left out of its key).
+    seen = tuple(
+        _tested(conditions.answer_of(answers, name), values)
+        for name, values in _fields_read(kb, firing.rule.id)
+    )
     return _shared_reason(kb, firing.rule.id, firing.level, firing.unsure, seen)
 
 
+def _tested(given: Any, values: frozenset[str]) -> Any:
+    """The part of an answer that a condition's tests can see (numbers are compared whole)."""
+    if not values or given is None:
+        return given
+    if isinstance(given, tuple):
+        return tuple(value for value in given if value in values)
+    return given if given in values else None
+
+
 @lru_cache(maxsize=256)
-def _fields_read(kb: KnowledgeBase, rule_id: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(leaf.field for leaf in conditions.leaves(_condition(kb, rule_id))))
+def _fields_read(kb: KnowledgeBase, rule_id: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each field the rule reads, with every value it tests ("unsure" too, for its variant)."""
+    condition = unsure.accepting_unsure(_condition(kb, rule_id))
+    tested: dict[str, set[str]] = {}
+    for leaf in conditions.leaves(condition):
+        tested.setdefault(leaf.field, set()).update(leaf.values)
+    return tuple((name, frozenset(values)) for name, values in tested.items())
 
 
 def _condition(kb: KnowledgeBase, rule_id: str) -> Condition:
@@ -128,7 +146,7 @@ def _shared_reason(
     condition = _condition(kb, rule_id)
     if unsure_answer:
         condition = unsure.accepting_unsure(condition)
-    given = dict(zip(_fields_read(kb, rule_id), seen, strict=True))
+    given = dict(zip((name for name, _ in _fields_read(kb, rule_id)), seen, strict=True))
     return Reason(
         rule=rule.id,
         title=rule.title,
