@@ -131,35 +131,42 @@ def test_a_broken_knowledge_base_is_never_cached(cache_home, rules, builds):
     "damage",
     [
         b"",
-        b"not json\n",
-        b'{"format": 1}\n',
-        b"truncated",
-        "keep the header, cut the knowledge base in half",
-        "keep the header, replace the knowledge base with another pickle",
+        b"not a cache\n",
+        b"triage-knowledge-cache 1\n",
+        "the knowledge base cut in half",
+        "the knowledge base not in base64",
+        "another object in place of the knowledge base",
+        "the welcome not in base64",
     ],
 )
 def test_a_corrupt_cache_falls_back_silently_and_is_rebuilt(cache_home, rules, builds, damage):
     first = knowledge.load(rules)
-    path = kbcache.cache_file(rules)
-    header, body = path.read_bytes().split(b"\n", 1)
-    if damage == "keep the header, cut the knowledge base in half":
-        damaged = header + b"\n" + body[: len(body) // 2]
-    elif damage == "keep the header, replace the knowledge base with another pickle":
-        damaged = header + b"\n" + b"gASVBAAAAAAAAACMAXiULg=="  # pickle of the string "x"
-    else:
-        assert isinstance(damage, bytes)
-        damaged = damage
-    path.write_bytes(damaged)
+    path = Path(kbcache.cache_file(rules))
+    lines = path.read_bytes().split(b"\n")
+    match damage:
+        case "the knowledge base cut in half":
+            lines[3] = lines[3][: len(lines[3]) // 2]
+        case "the knowledge base not in base64":
+            lines[3] = b"%%%" + lines[3]
+        case "another object in place of the knowledge base":
+            lines[3] = b"gASVBQAAAAAAAACMAXiULg=="  # the pickled string "x"
+        case "the welcome not in base64":
+            lines[1] = b"%%%"
+        case bytes():
+            lines = [damage]
+    path.write_bytes(b"\n".join(lines))
     again = knowledge.load(rules)
     assert same_knowledge(first, again)
-    assert builds == [rules, rules]
-    knowledge.load(rules)
-    assert builds == [rules, rules]  # rebuilt, so the next start uses the cache again
+    if damage != "the welcome not in base64":
+        assert builds == [rules, rules]
+        knowledge.load(rules)
+        assert builds == [rules, rules]  # rebuilt, so the next start uses the cache again
+    assert kbcache.quick_welcome(rules) is not None or damage == "the welcome not in base64"
 
 
 def test_a_cache_that_others_can_write_is_not_read(cache_home, rules, builds):
     knowledge.load(rules)
-    path = kbcache.cache_file(rules)
+    path = Path(kbcache.cache_file(rules))
     path.chmod(0o666)
     knowledge.load(rules)
     assert builds == [rules, rules]
@@ -208,9 +215,9 @@ def test_an_unreadable_rules_file_is_reported_not_cached(cache_home, rules, buil
 def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert kbcache.cache_directory() == tmp_path / ".cache" / "triage"
+    assert kbcache.cache_directory() == str(tmp_path / ".cache" / "triage")
     monkeypatch.delenv("XDG_CACHE_HOME")
-    assert kbcache.cache_directory() == tmp_path / ".cache" / "triage"
+    assert kbcache.cache_directory() == str(tmp_path / ".cache" / "triage")
 
 
 def test_quick_welcome_comes_from_a_current_cache_only(cache_home, rules):
@@ -253,10 +260,11 @@ def test_a_cached_start_imports_no_yaml_and_quick_welcome_no_heavy_library(cache
     assert python(load, env) == "True"  # built from the YAML
     assert python(load, env) == "False"  # from the cache
     welcome = (
-        "import sys; from pathlib import Path; from triage import kbcache; "
-        f"text = kbcache.quick_welcome(Path({str(rules)!r})); "
+        "import sys; from triage import kbcache; "
+        f"text = kbcache.quick_welcome({str(rules)!r}); "
         "heavy = [m for m in ('pydantic', 'yaml', 'prompt_toolkit', 'questionary', "
-        "'durable_rules_engine') if m in sys.modules]; print(bool(text), heavy)"
+        "'durable_rules_engine', 'pathlib', 'typing', 'pickle') if m in sys.modules]; "
+        "print(bool(text), heavy)"
     )
     assert python(welcome, env) == "True []"
 

@@ -2,9 +2,10 @@
 
 `load(directory, build, kind)` returns the knowledge base that `build(directory)` would return
 (loaded from the YAML and checked), from a cache file when nothing it depends on has changed.
-The cache file for a rules directory, `$XDG_CACHE_HOME/triage/rules-<hash of its path>.cache`
-(`~/.cache/triage` by default), holds one line of JSON (the key, and the quiz's welcome and
-disclaimer for `quick_welcome`) and then the pickled knowledge base in base64.
+The cache file for a rules directory is `$XDG_CACHE_HOME/triage/rules-<hash of its path>.cache`
+(`~/.cache/triage` by default). Its first line holds the format and the key, the next two the
+quiz's welcome and disclaimer (for `quick_welcome`), the last the pickled knowledge base
+(each in base64, so the file is text).
 
 The key is a hash of the cache format, the tool's version, Python's version, the source of every
 module of the package (so that a changed parser never reads an old knowledge base), the
@@ -13,40 +14,44 @@ directory as given and as resolved, and the name and content of every file under
 knowledge base. A missing, corrupt, unreadable or unwritable cache, or one that another user
 could have written, is silently ignored: the rules are then loaded from the YAML as without a
 cache. A knowledge base with problems is never cached (its error is reported every time).
+
+`quick_welcome` is for the quiz's first screen: it imports nothing heavy (not even pathlib).
 """
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
-import json
 import os
-import pickle
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
 
 from triage import __version__
 
+TYPE_CHECKING = False  # typing costs milliseconds to import; only type checkers need it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import TypeVar
+
+    T = TypeVar("T")
+
 FORMAT = 1
-PACKAGE = Path(__file__).resolve().parent
+MAGIC = "triage-knowledge-cache"
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
-T = TypeVar("T")
 
-
-def cache_directory() -> Path:
+def cache_directory() -> str:
     """Where cache files live: `$XDG_CACHE_HOME/triage`, or `~/.cache/triage` (the XDG base
     directory rules: a relative XDG_CACHE_HOME is ignored)."""
     configured = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(configured) if os.path.isabs(configured) else Path.home() / ".cache"
-    return base / "triage"
+    base = configured if os.path.isabs(configured) else os.path.expanduser("~/.cache")
+    return os.path.join(base, "triage")
 
 
-def cache_file(directory: Path) -> Path:
+def cache_file(directory: str | os.PathLike[str]) -> str:
     """The cache file of one rules directory (one file per directory, replaced when stale)."""
     where = hashlib.sha256(os.fsencode(os.path.abspath(directory))).hexdigest()[:24]
-    return cache_directory() / f"rules-{where}.cache"
+    return os.path.join(cache_directory(), f"rules-{where}.cache")
 
 
 def load(directory: Path, build: Callable[[Path], T], kind: type[T]) -> T:
@@ -65,53 +70,60 @@ def load(directory: Path, build: Callable[[Path], T], kind: type[T]) -> T:
     return built
 
 
-def quick_welcome(directory: Path) -> str | None:
-    """The quiz's welcome and disclaimer, as two escaped paragraphs (one line each, separated
-    by a blank line), from a current cache file; None when there is none. Imports neither
-    pydantic, PyYAML nor the prompt library, so the quiz can show it at once."""
+def quick_welcome(directory: str | os.PathLike[str]) -> str | None:
+    """The quiz's welcome and disclaimer as two escaped paragraphs (one line each, separated by
+    a blank line), from a current cache file; None when there is none."""
     key = content_key(directory)
-    header = _header(cache_file(directory)) if key is not None else None
-    if header is None or header.get("key") != key:
+    lines = _lines(cache_file(directory), 3) if key is not None else None
+    if lines is None or _parts(lines[0])[:3] != [MAGIC, str(FORMAT), key]:
         return None
     from triage.safe_text import prose
 
-    parts = (header.get("welcome"), header.get("disclaimer"))
-    return "\n\n".join(prose(part) for part in parts if isinstance(part, str) and part) or None
+    try:
+        texts = [_text(line) for line in lines[1:]]
+    except ValueError:
+        return None
+    return "\n\n".join(prose(text) for text in texts if text) or None
 
 
-def content_key(directory: Path) -> str | None:
+def content_key(directory: str | os.PathLike[str]) -> str | None:
     """A hash of everything a cached knowledge base depends on (see the module docstring), or
     None when something under the directory cannot be read."""
     digest = hashlib.sha256()
-    for part in (f"triage-cache {FORMAT}", __version__, sys.version, str(directory)):
-        _add(digest, part.encode())
+    for part in (MAGIC, str(FORMAT), __version__, sys.version, os.fspath(directory)):
+        _add(digest, os.fsencode(part))
     try:
-        _add(digest, os.fsencode(directory.resolve()))
-        for source in sorted(PACKAGE.glob("*.py")):
-            _add(digest, source.name.encode(), source.read_bytes())
-        for name, path in _files_under(directory):
-            _add(digest, name, path.read_bytes())
+        _add(digest, os.fsencode(os.path.realpath(directory)))
+        for name in sorted(os.listdir(PACKAGE)):
+            if name.endswith(".py"):
+                _add(digest, os.fsencode(name), _bytes(os.path.join(PACKAGE, name)))
+        for relative, path in _files_under(os.fspath(directory)):
+            _add(digest, relative, _bytes(path))
     except (OSError, ValueError):
         return None
     return digest.hexdigest()
 
 
-def _add(digest: Any, *parts: bytes) -> None:
+def _add(digest: hashlib._Hash, *parts: bytes) -> None:
     for part in parts:  # each part with its length, so that no two inputs hash alike
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
 
 
-def _files_under(directory: Path) -> list[tuple[bytes, Path]]:
+def _bytes(path: str) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read()
+
+
+def _files_under(directory: str) -> list[tuple[bytes, str]]:
     """Every file under the directory (sub-directories too), by relative name, sorted."""
-    if not directory.is_dir():
+    if not os.path.isdir(directory):
         raise NotADirectoryError(directory)
     found = []
-    for root, folders, names in os.walk(directory, onerror=_raise):
-        folders.sort()
+    for root, _folders, names in os.walk(directory, onerror=_raise):
         for name in names:
-            path = Path(root, name)
-            found.append((os.fsencode(path.relative_to(directory)), path))
+            path = os.path.join(root, name)
+            found.append((os.fsencode(os.path.relpath(path, directory)), path))
     return sorted(found)
 
 
@@ -123,33 +135,33 @@ def _raise(error: OSError) -> None:
 # The cache file
 
 
-def _header(path: Path) -> dict[str, Any] | None:
-    """The first line of a cache file we can trust, or None."""
+def _lines(path: str, count: int) -> list[bytes] | None:
+    """The first lines of a cache file we can trust, or None."""
     try:
         if not _trusted(path):
             return None
-        with path.open("rb") as stream:
-            header = json.loads(stream.readline())
-    except (OSError, ValueError):
+        with open(path, "rb") as stream:
+            lines = [stream.readline().rstrip(b"\n") for _ in range(count)]
+    except OSError:
         return None
-    return header if isinstance(header, dict) and header.get("format") == FORMAT else None
+    return lines
 
 
-def _trusted(path: Path) -> bool:
-    """Whether the file is a plain file and it and its directory belong to this user and nobody
+def _parts(line: bytes) -> list[str]:
+    return line.decode("ascii", "replace").split(" ")
+
+
+def _text(line: bytes) -> str:
+    return binascii.a2b_base64(line, strict_mode=True).decode("utf-8")  # ValueError if damaged
+
+
+def _trusted(path: str) -> bool:
+    """Whether the file is a plain file, and it and its directory belong to this user and nobody
     else can write them: a pickle runs code when it is loaded, so a file that anybody else could
     have written is never read."""
-    status = path.lstat()  # the file itself, not what a link points to
-    return (
-        path.is_file()
-        and not path.is_symlink()
-        and _private(status)
-        and _private_directory(path.parent)
-    )
-
-
-def _private_directory(directory: Path) -> bool:
-    return _private(directory.stat())
+    status = os.lstat(path)  # the file itself, never what a link points to
+    regular = status.st_mode & 0o170000 == 0o100000
+    return regular and _private(status) and _private(os.stat(os.path.dirname(path)))
 
 
 def _private(status: os.stat_result) -> bool:
@@ -157,43 +169,47 @@ def _private(status: os.stat_result) -> bool:
     return status.st_uid == owner and not status.st_mode & 0o022
 
 
-def _read_cached(path: Path, key: str, kind: type[T]) -> T | None:
-    header = _header(path)
-    if header is None or header.get("key") != key or header.get("libraries") != _libraries():
+def _read_cached(path: str, key: str, kind: type[T]) -> T | None:
+    lines = _lines(path, 4)
+    if lines is None or _parts(lines[0]) != [MAGIC, str(FORMAT), key, _libraries()]:
         return None
+    import pickle
+
     try:
-        with path.open("rb") as stream:
-            stream.readline()
-            loaded = pickle.loads(base64.b64decode(stream.read(), validate=True))  # noqa: S301
+        loaded = pickle.loads(binascii.a2b_base64(lines[3], strict_mode=True))  # noqa: S301
     except Exception:  # noqa: BLE001 - any damage to the file means: build it again
         return None
     return loaded if type(loaded) is kind else None
 
 
-def _write(path: Path, key: str, built: Any) -> None:
+def _write(path: str, key: str, built: object) -> None:
+    import pickle
+    from pathlib import Path
+
     from triage import files
     from triage.errors import TriageError
 
     info = getattr(built, "info", None)
-    header = {
-        "format": FORMAT,
-        "key": key,
-        "libraries": _libraries(),
-        "welcome": getattr(info, "welcome", None),
-        "disclaimer": getattr(info, "disclaimer", None),
-    }
+    texts = [getattr(info, "welcome", None) or "", getattr(info, "disclaimer", None) or ""]
     try:
-        body = base64.b64encode(pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL))
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private_directory(path.parent):
-            return
-        text = json.dumps(header, ensure_ascii=True) + "\n" + body.decode("ascii")
-        files.write_atomic(path, text, overwrite=True)
+        body = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
+        lines = [
+            " ".join((MAGIC, str(FORMAT), key, _libraries())),
+            *(_base64(text.encode("utf-8")) for text in texts),
+            _base64(body),
+        ]
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        if _private(os.stat(os.path.dirname(path))):
+            files.write_atomic(Path(path), "\n".join(lines) + "\n", overwrite=True)
     except (OSError, TriageError, pickle.PicklingError, TypeError, AttributeError):
         return  # no cache this time; the next start builds it again
+
+
+def _base64(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def _libraries() -> str:
     """The versions of the libraries whose classes are pickled (known once they are imported,
     as they are whenever a knowledge base is loaded or cached)."""
-    return f"pydantic {getattr(sys.modules.get('pydantic'), 'VERSION', '?')}"
+    return f"pydantic-{getattr(sys.modules.get('pydantic'), 'VERSION', '?')}"
