@@ -35,6 +35,7 @@ import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import durable_rules_engine as core
@@ -47,7 +48,6 @@ from triage.conditions import (
     AtLeast,
     Condition,
     Leaf,
-    answer_of,
 )
 from triage.errors import EngineError, Problem
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS
@@ -92,16 +92,25 @@ class Fired:
 # Compiling
 
 
-@dataclass(frozen=True)
+NUMBER, GIVEN = "#value", "#given"
+
+
+@dataclass(frozen=True, slots=True)
 class Counted:
-    """A 0/1 (or number) entry of the fact that `at_least` arithmetic reads."""
+    """A 0/1 (or number) entry of the fact that `at_least` arithmetic reads: a number (with its
+    lowest value when missing, as `given` is then 0), whether an answer is given, or whether an
+    answer has a value. It is read from the rest of the fact, which holds every tested answer."""
 
     key: str
     field: str
-    value: str  # a tested value, or NUMBER / GIVEN for a number field
+    value: str  # a tested value, or NUMBER / GIVEN for a number field; "" for ZERO
 
-
-NUMBER, GIVEN = "#value", "#given"
+    @property
+    def source(self) -> str:
+        """The fact key it is read from."""
+        if self.field in LIST_FIELDS:
+            return _flag(self.field, self.value)
+        return self.field
 
 
 @dataclass(frozen=True)
@@ -280,22 +289,33 @@ def to_fact(answers: Mapping[str, Any], counted: Iterable[Counted] = ()) -> dict
         value = "yes" if value is True else value  # JSON true means yes, as in the contract
         if value in TESTED_SYMPTOM_VALUES:
             fact[name] = str(value)
-    for entry in counted:
-        fact[entry.key] = _counted_value(answers, entry)
+    for key, read, source, default in _plan(tuple(counted)):
+        if read == _EQUAL:
+            fact[key] = 1 if fact.get(source) == default else 0
+        elif read == _PRESENT:
+            fact[key] = 1 if source in fact else 0
+        else:
+            fact[key] = fact.get(source, default)
     return fact
 
 
-def _counted_value(answers: Mapping[str, Any], entry: Counted) -> int:
-    if entry.key == ZERO:
-        return 0
-    given = answer_of(answers, entry.field)
-    if entry.value == NUMBER:
-        return NUMBER_FIELDS[entry.field][0] if given is None else int(given)
-    if entry.value == GIVEN:
-        return int(given is not None)
-    if entry.field in LIST_FIELDS:
-        return int(entry.value in given)
-    return int(given == entry.value)
+_EQUAL, _PRESENT, _NUMBER = range(3)
+
+
+@lru_cache(maxsize=64)
+def _plan(counted: tuple[Counted, ...]) -> tuple[tuple[str, int, str, Any], ...]:
+    """How to read each counted entry from the fact (worked out once: facts are the hot path)."""
+    plan = []
+    for entry in counted:
+        if entry.key == ZERO:
+            plan.append((entry.key, _NUMBER, entry.key, 0))  # never in the fact: always 0
+        elif entry.value == NUMBER:
+            plan.append((entry.key, _NUMBER, entry.source, NUMBER_FIELDS[entry.field][0]))
+        elif entry.value == GIVEN or entry.field in LIST_FIELDS:
+            plan.append((entry.key, _PRESENT, entry.source, None))
+        else:
+            plan.append((entry.key, _EQUAL, entry.source, entry.value))
+    return tuple(plan)
 
 
 def fact_properties(program: Program) -> int:
