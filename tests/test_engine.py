@@ -85,7 +85,9 @@ def test_missing_numbers_never_match_a_comparison(kb) -> None:
     assert "intensity" not in fact
     fired = engine.for_knowledge(kb).fire(BASE)
     assert Fired(Kind.RULE, "SEVERE-PAIN") not in fired
-    assert Fired(Kind.RULE, "SEVERE-PAIN") in engine.for_knowledge(kb).fire({**BASE, "intensity": 9})
+    assert Fired(Kind.RULE, "SEVERE-PAIN") in engine.for_knowledge(kb).fire(
+        {**BASE, "intensity": 9}
+    )
 
 
 def test_the_same_fact_again_and_again_in_one_session(kb) -> None:
@@ -130,7 +132,8 @@ class _FailingCore:
 
 
 @pytest.mark.parametrize(
-    "failing", ["assert_fact", "start_action_for_state", "complete_and_start_action", "retract_fact"]
+    "failing",
+    ["assert_fact", "start_action_for_state", "complete_and_start_action", "retract_fact"],
 )
 def test_an_error_inside_durable_rules_is_an_error_not_a_silent_result(
     kb, monkeypatch, failing

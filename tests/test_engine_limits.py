@@ -71,9 +71,20 @@ NESTED = [
             "at_least": {
                 "count": 2,
                 "of": [
-                    {"at_least": {"count": 2, "of": [{"fever": "yes"}, {"chest_pain": "yes"}, {"age": {"lte": 30}}]}},
+                    {
+                        "at_least": {
+                            "count": 2,
+                            "of": [{"fever": "yes"}, {"chest_pain": "yes"}, {"age": {"lte": 30}}],
+                        }
+                    },
                     {"all": [{"radiation": "below_knee"}, {"leg_weakness": "yes"}]},
-                    {"any": [{"trigger": "major_injury"}, {"course": "not_answered"}, {"age": {"gt": 119}}]},
+                    {
+                        "any": [
+                            {"trigger": "major_injury"},
+                            {"course": "not_answered"},
+                            {"age": {"gt": 119}},
+                        ]
+                    },
                     {"duration": ["4_to_12_weeks", "over_12_weeks"]},
                     {"intensity": {"lt": 1}},
                 ],
@@ -200,14 +211,17 @@ def with_conditions(kb: KnowledgeBase, rules: list[dict[str, Any]]) -> Knowledge
     template = kb.rules[0]
     new = [
         template.model_copy(
-            update={"id": r["id"], "title": r["title"], "triage": Level(r["triage"]), "when": r["when"]}
+            update={
+                "id": r["id"],
+                "title": r["title"],
+                "triage": Level(r["triage"]),
+                "when": r["when"],
+            }
         )
         for r in rules
     ]
     parsed = {f"rule:{r['id']}": conditions.parse(r["when"]) for r in rules}
-    return dataclasses.replace(
-        kb, rules=(*kb.rules, *new), conditions={**kb.conditions, **parsed}
-    )
+    return dataclasses.replace(kb, rules=(*kb.rules, *new), conditions={**kb.conditions, **parsed})
 
 
 def simple_rule(index: int, when: dict[str, Any], triage: str = "soon") -> dict[str, Any]:
@@ -251,8 +265,12 @@ def test_at_least_keeps_big_conditions_within_the_group_limit(kb) -> None:
     counted = with_conditions(kb, [counting_rules(20, 10)])
     assert limit_texts(counted) == []
     fired = engine.Engine(counted).fire(
-        {"age": 40, "location": ["lower_back"], "duration": "1_to_4_weeks",
-         "symptoms": {name: "yes" for name in SYMPTOM_NAMES[:10]}}
+        {
+            "age": 40,
+            "location": ["lower_back"],
+            "duration": "1_to_4_weeks",
+            "symptoms": {name: "yes" for name in SYMPTOM_NAMES[:10]},
+        }
     )
     assert Fired(Kind.RULE, "TEST-COUNT") in fired
 
@@ -296,9 +314,19 @@ def test_facts_stay_within_durable_rules_property_limit(counting) -> None:
     assert engine.fact_properties(program) <= engine.MAX_FACT_PROPERTIES
     fact = engine.to_fact(
         {
-            "age": 1, "intensity": 1, "location": ["upper_back", "middle_back", "lower_back", "flank"],
-            "radiation": ["buttock_or_thigh", "below_knee", "groin", "abdomen", "chest", "arm_or_jaw"],
-            "duration": "1_to_4_weeks", "symptoms": dict.fromkeys(SYMPTOMS, "yes"),
+            "age": 1,
+            "intensity": 1,
+            "location": ["upper_back", "middle_back", "lower_back", "flank"],
+            "radiation": [
+                "buttock_or_thigh",
+                "below_knee",
+                "groin",
+                "abdomen",
+                "chest",
+                "arm_or_jaw",
+            ],
+            "duration": "1_to_4_weeks",
+            "symptoms": dict.fromkeys(SYMPTOMS, "yes"),
         },
         program.counted.values(),
     )

@@ -12,7 +12,6 @@ import gc
 import random
 import subprocess
 import sys
-import threading
 import tracemalloc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -98,9 +97,10 @@ def test_the_skip_logic_session_stays_clean_too(kb, answer_sets) -> None:
     expected = [eng.questions_to_ask(a.model_dump(mode="json")) for a in answer_sets]
     for index in range(DURABLE_SESSION_LIMIT + 200):
         answers = answer_sets[index % len(answer_sets)]
-        assert eng.questions_to_ask(answers.model_dump(mode="json")) == expected[
-            index % len(answer_sets)
-        ]
+        assert (
+            eng.questions_to_ask(answers.model_dump(mode="json"))
+            == expected[index % len(answer_sets)]
+        )
 
 
 def test_failures_are_loud_and_never_use_up_the_sessions(kb, monkeypatch) -> None:

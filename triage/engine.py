@@ -28,6 +28,7 @@ durable-rules traps handled here (verified against 2.0.28):
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -200,7 +201,9 @@ def _count(condition: Condition, program: Program) -> Any:
     match condition:
         case Leaf(bounds=bounds) if bounds:
             given = _counted(program, condition.field, GIVEN)
-            return _balanced("$mul", [given, *(_bound(condition.field, *b, program) for b in bounds)])
+            return _balanced(
+                "$mul", [given, *(_bound(condition.field, *b, program) for b in bounds)]
+            )
         case Leaf(field=name, values=values) if name in LIST_FIELDS:
             return _any([_counted(program, name, value) for value in values])
         case Leaf(field=name, values=values):  # one answer: at most one of its values is given
@@ -224,7 +227,9 @@ def _bound(name: str, op: str, bound: int, program: Program) -> Any:
     # x - threshold lies in [low - high - 1, high - low]: x >= threshold exactly when
     # (x - threshold + span) // span is 1, and otherwise it is 0 (never negative).
     span = high - low + 1
-    at_least = _arith("$div", _arith("$add", _counted(program, name, NUMBER), span - threshold), span)
+    at_least = _arith(
+        "$div", _arith("$add", _counted(program, name, NUMBER), span - threshold), span
+    )
     return at_least if op in ("gte", "gt") else _arith("$sub", 1, at_least)
 
 
@@ -305,7 +310,7 @@ _EQUAL, _PRESENT, _NUMBER = range(3)
 @lru_cache(maxsize=64)
 def _plan(counted: tuple[Counted, ...]) -> tuple[tuple[str, int, str, Any], ...]:
     """How to read each counted entry from the fact (worked out once: facts are the hot path)."""
-    plan = []
+    plan: list[tuple[str, int, str, Any]] = []
     for entry in counted:
         if entry.key == ZERO:
             plan.append((entry.key, _NUMBER, entry.key, 0))  # never in the fact: always 0
@@ -358,9 +363,7 @@ class _Network:
             for part in value:
                 self.nodes[self._alpha(part, parent)].anys += 1
             return join
-        arithmetic = isinstance(value, dict) and any(
-            isinstance(v, dict) for v in value.values()
-        )
+        arithmetic = isinstance(value, dict) and any(isinstance(v, dict) for v in value.values())
         if arithmetic:  # durable-rules never shares an arithmetic test
             self.nodes[parent].tests += 1
             return self._new()
@@ -527,10 +530,8 @@ class _Ruleset:
 
     def _drop_session(self) -> None:
         """After a failure: forget the session (whatever it holds) and start a fresh one."""
-        try:
+        with contextlib.suppress(Exception):  # nothing more to clean; the next session is new
             core.delete_state(self.handle, self.sid)
-        except Exception:  # noqa: S110 - nothing more to clean; the next session is new
-            pass
         self._new_session()
 
 
