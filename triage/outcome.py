@@ -70,8 +70,13 @@ def _firings(kb: KnowledgeBase, fired: frozenset[Fired]) -> list[Firing]:
         if item.kind != "rule" or (item.unsure and item.id in sure):
             continue
         rule = kb.rules_by_id[item.id]
-        level = unsure.unsure_level(rule.triage, kb.info.unsure_policy) if item.unsure else None
-        found.append(Firing(rule, level or rule.triage, item.unsure))
+        level = rule.triage
+        if item.unsure:
+            lowered = unsure.unsure_level(rule.triage, kb.info.unsure_policy)
+            if lowered is None:  # the policy does not count this firing
+                continue
+            level = lowered
+        found.append(Firing(rule, level, item.unsure))
     order = _rule_order(kb)
     return sorted(found, key=lambda firing: order[firing.rule.id])
 
