@@ -196,3 +196,13 @@ def test_only_the_engine_module_imports_durable() -> None:
         if "import durable" in p.read_text() or "from durable" in p.read_text()
     ]
     assert importers == ["engine.py"]
+
+
+def test_a_not_sure_firing_the_policy_does_not_count_is_left_out(kb) -> None:
+    """The engine compiles no "Not sure" form of a rule at "soon" (one lower is self-care);
+    should such a record ever come back, the outcome must not show it at the rule's level."""
+    soon = next(rule for rule in kb.rules if rule.triage is Level.SOON)
+    urgent = next(rule for rule in kb.rules if rule.triage is Level.URGENT)
+    fired = frozenset({Fired(Kind.RULE, soon.id, unsure=True), Fired(Kind.RULE, urgent.id, True)})
+    firings = outcome._firings(kb, fired)
+    assert [(f.rule.id, f.level, f.unsure) for f in firings] == [(urgent.id, Level.SOON, True)]
