@@ -118,6 +118,19 @@ def test_another_tool_version_rebuilds(cache_home, rules, builds, monkeypatch):
     assert builds == [rules, rules]
 
 
+def test_a_changed_module_of_the_package_rebuilds(cache_home, rules, builds, monkeypatch, tmp_path):
+    """A changed parser must never read a knowledge base that an older one built."""
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "conditions.py").write_text("# the parser\n", encoding="utf-8")
+    monkeypatch.setattr(kbcache, "PACKAGE", str(package))
+    knowledge.load(rules)
+    knowledge.load(rules)
+    (package / "conditions.py").write_text("# the parser, changed\n", encoding="utf-8")
+    knowledge.load(rules)
+    assert builds == [rules, rules]
+
+
 def test_a_broken_knowledge_base_is_never_cached(cache_home, rules, builds):
     (rules / "rules.yaml").write_text("rules: []\n", encoding="utf-8")
     for _ in range(2):

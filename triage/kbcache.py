@@ -7,8 +7,9 @@ The cache file for a rules directory is `$XDG_CACHE_HOME/triage/rules-<hash of i
 quiz's welcome and disclaimer (for `quick_welcome`), the last the pickled knowledge base
 (each in base64, so the file is text).
 
-The key is a hash of the cache format, the tool's version, Python's version, the source of every
-module of the package (so that a changed parser never reads an old knowledge base), the
+The key is a hash of the cache format, the tool's version, Python's version, the size and time
+of change of every module of the package (as for Python's own bytecode cache, so that a changed
+parser never reads an old knowledge base), the
 directory as given and as resolved, and the name and content of every file under the directory
 (`rules/coverage.yaml` and any other file there included). Any change rebuilds and re-checks the
 knowledge base. A missing, corrupt, unreadable or unwritable cache, or one that another user
@@ -95,8 +96,9 @@ def content_key(directory: str | os.PathLike[str]) -> str | None:
     try:
         _add(digest, os.fsencode(os.path.realpath(directory)))
         for name in sorted(os.listdir(PACKAGE)):
-            if name.endswith(".py"):
-                _add(digest, os.fsencode(name), _bytes(os.path.join(PACKAGE, name)))
+            if name.endswith(".py"):  # as Python's own bytecode cache: size and time of change
+                status = os.stat(os.path.join(PACKAGE, name))
+                _add(digest, os.fsencode(f"{name} {status.st_size} {status.st_mtime_ns}"))
         for relative, path in _files_under(os.fspath(directory)):
             _add(digest, relative, _bytes(path))
     except (OSError, ValueError):
