@@ -367,10 +367,13 @@ class _Network:
         if arithmetic:  # durable-rules never shares an arithmetic test
             self.nodes[parent].tests += 1
             return self._new()
-        found = self.children.get((parent, json.dumps(test, sort_keys=True)))
+        # A leaf test is a one-key mapping (of a one-key mapping for comparisons), so its repr
+        # identifies it, type included (True is not 1 for durable-rules either).
+        where = (parent, repr(test))
+        found = self.children.get(where)
         if found is None:
             self.nodes[parent].tests += 1
-            found = self.children[(parent, json.dumps(test, sort_keys=True))] = self._new()
+            found = self.children[where] = self._new()
         return found
 
     def _new(self) -> int:
@@ -480,7 +483,7 @@ def _message(error: Exception) -> str:
 class _Ruleset:
     """A program registered in durable-rules' C core, with its one long-lived session."""
 
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, text: str) -> None:
         problems = program_problems(program)
         if problems:
             listed = "; ".join(str(problem) for problem in problems[:3])
@@ -488,7 +491,7 @@ class _Ruleset:
         self.meanings = {name: entry.meaning for name, entry in program.entries.items()}
         self.counted = tuple(program.counted.values())
         try:
-            self.handle = core.create_ruleset(f"triage_{next(_ruleset_numbers)}", program.text())
+            self.handle = core.create_ruleset(f"triage_{next(_ruleset_numbers)}", text)
         except Exception as error:  # the C core raises a bare Exception subclass
             raise EngineError(f"the rule engine refused the rules: {_message(error)}") from error
         self._new_session()
@@ -543,7 +546,7 @@ def _registered(program: Program) -> _Ruleset:
     with _lock:
         ruleset = _rulesets.get(text)
         if ruleset is None:
-            ruleset = _rulesets[text] = _Ruleset(program)
+            ruleset = _rulesets[text] = _Ruleset(program, text)
     return ruleset
 
 
