@@ -331,3 +331,12 @@ def test_facts_stay_within_durable_rules_property_limit(counting) -> None:
         program.counted.values(),
     )
     assert len(fact) + 2 <= engine.fact_properties(program)  # + sid and id
+
+
+def test_a_question_condition_too_complex_names_the_question(kb) -> None:
+    too_complex = conditions.parse(nested(engine.MAX_GROUPS + 1))
+    patched = dataclasses.replace(
+        kb, conditions={**kb.conditions, "question:osteoporosis": too_complex}
+    )
+    (problem,) = engine.compile_problems(patched)
+    assert (problem.file, problem.item) == ("questions.yaml", "osteoporosis")

@@ -128,6 +128,7 @@ class Entry:
 class Program:
     """A compiled ruleset: the durable-rules rules by name and the counted fact entries."""
 
+    file: str  # where its conditions come from (problems that concern no one rule name it)
     entries: dict[str, Entry] = field(default_factory=dict)
     counted: dict[str, Counted] = field(default_factory=dict)
 
@@ -144,7 +145,7 @@ class Program:
 def decisions(kb: KnowledgeBase) -> Program:
     """Every rule, its "Not sure" variant where the policy counts one, and every self-help
     advice with a `when` (texts that share a condition share one rule: fewer actions)."""
-    program = Program()
+    program = Program("rules.yaml")
     for rule in kb.rules:
         condition = kb.conditions[f"rule:{rule.id}"]
         program.add(_test(condition, program), (Fired(Kind.RULE, rule.id),), "rules.yaml", rule.id)
@@ -166,7 +167,7 @@ def decisions(kb: KnowledgeBase) -> Program:
 
 def skip_logic(kb: KnowledgeBase) -> Program:
     """Every question with a `when`."""
-    program = Program()
+    program = Program("questions.yaml")
     for question in kb.questions:
         condition = kb.conditions.get(f"question:{question.id}")
         if condition is not None:
@@ -394,7 +395,7 @@ def program_problems(program: Program) -> list[Problem]:
     if len(program.entries) > MAX_RULES:
         problems.append(
             Problem(
-                "rules.yaml",
+                program.file,
                 None,
                 f"too many rules for the rule engine: {len(program.entries)} (with their "
                 f"'Not sure' forms and self-help texts; durable-rules allows {MAX_RULES})",
@@ -421,7 +422,7 @@ def program_problems(program: Program) -> list[Problem]:
     if properties > MAX_FACT_PROPERTIES:
         problems.append(
             Problem(
-                "rules.yaml",
+                program.file,
                 None,
                 f"the answers would need {properties} entries in the rule engine, at most "
                 f"{MAX_FACT_PROPERTIES}: fewer answers counted by at_least",
@@ -436,7 +437,7 @@ def _network_problems(program: Program, network: _Network) -> list[Problem]:
         if node.tests > MAX_TESTS_AFTER_ONE or node.anys > MAX_ANY_AFTER_ONE:
             problems.append(
                 Problem(
-                    "rules.yaml",
+                    program.file,
                     None,
                     f"too many different tests of the answers for the rule engine: "
                     f"{max(node.tests, node.anys)} follow one test, at most "
