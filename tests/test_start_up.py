@@ -247,6 +247,13 @@ def test_quick_welcome_comes_from_a_current_cache_only(cache_home, rules):
     assert kbcache.quick_welcome(rules) is None  # stale
 
 
+def test_quick_welcome_reads_the_built_in_rules_by_default(cache_home):
+    kb = knowledge.load()
+    assert knowledge.default_directory() == Path(kbcache.default_directory())
+    welcome = kbcache.quick_welcome()
+    assert welcome is not None and welcome.startswith(" ".join((kb.info.welcome or "").split()))
+
+
 def test_quick_welcome_escapes_control_characters(cache_home, rules):
     path = rules / "ruleset.yaml"
     escape = 'welcome: "\\e[2J hello"\n'  # YAML's \e is the escape character

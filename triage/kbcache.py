@@ -71,9 +71,17 @@ def load(directory: Path, build: Callable[[Path], T], kind: type[T]) -> T:
     return built
 
 
-def quick_welcome(directory: str | os.PathLike[str]) -> str | None:
+def default_directory() -> str:
+    """The built-in `rules/`: inside an installed wheel, or beside the package in a checkout."""
+    packaged = os.path.join(PACKAGE, "_rules")
+    return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(PACKAGE), "rules")
+
+
+def quick_welcome(directory: str | os.PathLike[str] | None = None) -> str | None:
     """The quiz's welcome and disclaimer as two escaped paragraphs (one line each, separated by
-    a blank line), from a current cache file; None when there is none."""
+    a blank line), from a current cache file of `directory` (default: the built-in rules);
+    None when there is none."""
+    directory = default_directory() if directory is None else directory
     key = content_key(directory)
     lines = _lines(cache_file(directory), 3) if key is not None else None
     if lines is None or _parts(lines[0])[:3] != [MAGIC, str(FORMAT), key]:

@@ -159,9 +159,7 @@ def read_yaml(path: Path) -> Any:
 
 def default_directory() -> Path:
     """`rules/` inside an installed wheel, or beside the package in a checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "_rules"
-    return packaged if packaged.is_dir() else here.parent / "rules"
+    return Path(kbcache.default_directory())
 
 
 # ---------------------------------------------------------------------------------------------
