@@ -96,8 +96,11 @@ def test_permission_denied_when_opening(tmp_path, capsys, monkeypatch) -> None:
     path = write(tmp_path, VALID)
 
     def denied(self, *args, **kwargs):
+        if self != path:  # the rules are read as usual
+            return real_open(self, *args, **kwargs)
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
+    real_open = Path.open
     monkeypatch.setattr(Path, "open", denied)
     assert "permission denied" in refused_in_process(capsys, str(path))
 
@@ -106,8 +109,11 @@ def test_other_read_errors(tmp_path, capsys, monkeypatch) -> None:
     path = write(tmp_path, VALID)
 
     def broken(self, *args, **kwargs):
+        if self != path:
+            return real_open(self, *args, **kwargs)
         raise OSError(errno.EIO, "Input/output error", str(self))
 
+    real_open = Path.open
     monkeypatch.setattr(Path, "open", broken)
     assert "cannot be read: Input/output error" in refused_in_process(capsys, str(path))
 

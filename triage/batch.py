@@ -13,14 +13,30 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Protocol
 
 from triage import outcome, render
 from triage.errors import InputError
-from triage.inputs import MAX_BYTES, answers_from_data, display_name, open_input
+from triage.inputs import (
+    MAX_BYTES,
+    answers_from_data,
+    decode,
+    display_name,
+    open_input,
+    parse_json,
+    read_line,
+)
 from triage.knowledge import KnowledgeBase
 
 _LINE = "<line>"  # the name an InputError carries; the line number goes into the error object
+
+
+class Sink(Protocol):
+    """Where result lines go: standard output (`triage.output.Output`) or any text stream."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
 
 
 @dataclass
@@ -31,15 +47,19 @@ class Tally:
     failed: int = 0
 
 
-def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: IO[str]) -> Tally:
-    """Assess every non-blank line and write one output line for each, flushing as it goes."""
+def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: Sink) -> Tally:
+    """Assess every non-blank line and write one output line for each, flushing as it goes.
+
+    Each line goes through the same reader as an answers file (`triage.inputs`): the same
+    guards, the same messages. Errors writing `out` are not caught here: they are output
+    faults, for the caller to report."""
     tally = Tally()
     write, flush = out.write, out.flush
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            answers, _document = answers_from_data(_parse(raw, number), _LINE)
+            answers, _document = answers_from_data(_parse(raw, number), _LINE, kb)
         except InputError as error:
             tally.failed += 1
             write(error_line(number, error.problem, error.field))
@@ -52,20 +72,21 @@ def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: IO[str]) -> Tal
 
 @contextmanager
 def opened(path: str) -> Iterator[IO[bytes]]:
-    """The input as a binary stream ('-' = standard input); an InputError if it cannot be read."""
+    """The input as a binary stream ('-' = standard input); an InputError if it cannot be opened."""
     with open_input(path, display_name(path), "a JSON lines file") as stream:
         yield stream
 
 
-def lines_of(stream: IO[bytes]) -> Iterator[bytes]:
+def lines_of(stream: IO[bytes], name: str = _LINE) -> Iterator[bytes]:
     """The lines of a stream, each cut to MAX_BYTES + 1 bytes, so that one huge line cannot
-    fill the memory (the rest of it is read and dropped in pieces)."""
+    fill the memory (the rest of it is read and dropped in pieces). A read error is an
+    InputError naming the input."""
     while True:
-        line = stream.readline(MAX_BYTES + 1)
+        line = read_line(stream, name, MAX_BYTES + 1)
         if not line:
             return
         if len(line) > MAX_BYTES and not line.endswith(b"\n"):
-            while (rest := stream.readline(MAX_BYTES)) and not rest.endswith(b"\n"):
+            while (rest := read_line(stream, name, MAX_BYTES)) and not rest.endswith(b"\n"):
                 pass
         yield line
 
@@ -73,16 +94,7 @@ def lines_of(stream: IO[bytes]) -> Iterator[bytes]:
 def _parse(raw: bytes, number: int) -> object:
     if len(raw) > MAX_BYTES and len(raw.rstrip(b"\r\n")) > MAX_BYTES:
         raise InputError(_LINE, f"line too long: lines are limited to {MAX_BYTES:,} bytes")
-    try:
-        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(_LINE, f"not UTF-8 text (byte {error.start} cannot be read)") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(_LINE, f"invalid JSON at column {error.colno}: {error.msg}") from None
-    except RecursionError:
-        raise InputError(_LINE, "invalid JSON: nested too deeply") from None
+    return parse_json(decode(raw, _LINE, first=number == 1), _LINE, single_line=True)
 
 
 def error_line(number: int, problem: str, field: str | None) -> str:

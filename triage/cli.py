@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from triage import __version__
 from triage.errors import TriageError, UsageError
+from triage.output import EXIT_PIPE_CLOSED, OutputClosed, OutputError, discard, stdout
+from triage.safe_text import one_line
 
 if TYPE_CHECKING:
     from triage.knowledge import KnowledgeBase
@@ -61,13 +63,16 @@ def _run(argv: Sequence[str] | None) -> int:
     command: Callable[[argparse.Namespace], int] = getattr(args, "run", run_quiz)
     try:
         return command(args)
+    except OutputClosed:  # the reader went away (e.g. `| head`): nothing more to say
+        discard()
+        return EXIT_PIPE_CLOSED
+    except OutputError as error:
+        discard()
+        return fail(error.message(), error.exit_code)
     except TriageError as error:
         return fail(error.message(), error.exit_code)
     except KeyboardInterrupt:
         return fail("interrupted", EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (e.g. `| head`): nothing more to say
-        return EXIT_OK
     except Exception as error:  # the one catch-all: never show a traceback to a person
         if os.environ.get("TRIAGE_DEBUG"):
             raise
@@ -78,8 +83,15 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 def fail(message: str, code: int) -> int:
-    print(f"triage: error: {message}", file=sys.stderr)
+    """One line on standard error. Messages quote file names and values from files: every
+    control character is escaped, so the line stays one line and cannot drive the terminal."""
+    note(f"error: {message}")
     return code
+
+
+def note(message: str) -> None:
+    if sys.stderr is not None:
+        print(f"triage: {one_line(message, limit=4000)}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,22 +217,24 @@ def run_assess(args: argparse.Namespace) -> int:
         return run_batch(args)
     if args.file is None:
         raise UsageError("assess: give an answers FILE ('-' for standard input), or --batch JSONL")
-    answers, saved = load_answers(args.file)
-    kb = load_knowledge(args)
+    kb = load_knowledge(args)  # first: a FHIR response is checked against its questionnaire
+    answers, saved = load_answers(args.file, kb)
     result = outcome.assess(answers, kb)
     if saved is not None:
         change = document.result_change(saved, result)
         if change:  # stdout stays the result alone, so --json output remains parseable
-            print(f"triage: note: {inputs.display_name(args.file)}: {change}", file=sys.stderr)
+            note(f"note: {inputs.display_name(args.file)}: {change}")
     if args.json or args.format == "json":
-        print(render.to_json(result))
+        stdout.print(render.to_json(result))
     elif args.format == "markdown":
         from triage import markdown
 
         when = document.created(saved, inputs.display_name(args.file)) if saved else None
-        print(markdown.to_markdown(answers, result, kb, saved=when, made=document.now()), end="")
+        made = document.now()
+        stdout.print(markdown.to_markdown(answers, result, kb, saved=when, made=made), end="")
     else:
-        print(render.to_text(result, kb, colour=render.use_colour(sys.stdout)), end="")
+        colour = sys.stdout is not None and render.use_colour(sys.stdout)
+        stdout.print(render.to_text(result, kb, colour=colour), end="")
     return EXIT_OK
 
 
@@ -234,10 +248,10 @@ def run_batch(args: argparse.Namespace) -> int:
         raise UsageError(f"assess --batch writes JSON lines; --format {args.format} cannot be used")
     kb = load_knowledge(args)
     with batch.opened(args.batch) as stream:
-        tally = batch.assess_lines(batch.lines_of(stream), kb, sys.stdout)
+        name = inputs.display_name(args.batch)
+        tally = batch.assess_lines(batch.lines_of(stream, name), kb, stdout)
     if tally.failed:
         total = tally.failed + tally.assessed
-        name = inputs.display_name(args.batch)
         return fail(f"{name}: {tally.failed} of {total} lines failed", EXIT_USAGE)
     return EXIT_OK
 
@@ -245,7 +259,9 @@ def run_batch(args: argparse.Namespace) -> int:
 def run_schema(args: argparse.Namespace) -> int:
     from triage import schema
 
-    print(schema.to_json(schema.document_schema() if args.document else schema.answers_schema()))
+    stdout.print(
+        schema.to_json(schema.document_schema() if args.document else schema.answers_schema())
+    )
     return EXIT_OK
 
 
@@ -259,7 +275,7 @@ def run_fhir(args: argparse.Namespace) -> int:
         raise UsageError("fhir: --result needs an answers FILE, not --questionnaire")
     kb = load_knowledge(args)
     if args.questionnaire:
-        print(fhir.to_json(fhir.questionnaire(kb)))
+        stdout.print(fhir.to_json(fhir.questionnaire(kb)))
         return EXIT_OK
     answers, saved = load_answers(args.file, kb)
     authored = document.created(saved, inputs.display_name(args.file)) if saved else None
@@ -268,18 +284,19 @@ def run_fhir(args: argparse.Namespace) -> int:
     if args.result:
         result = outcome.assess(answers, kb)
         bundle = fhir.result_bundle(answers, result, kb, authored, made=document.now())
-        print(fhir.to_json(bundle))
+        stdout.print(fhir.to_json(bundle))
     else:
-        print(fhir.to_json(fhir.questionnaire_response(answers, kb, authored)))
+        stdout.print(fhir.to_json(fhir.questionnaire_response(answers, kb, authored)))
     return EXIT_OK
 
 
 def run_rules(args: argparse.Namespace) -> int:
     kb = load_knowledge(args)
-    print(f"{kb.label}: {len(kb.rules)} rules (most urgent first)\n")
+    lines = [f"{one_line(kb.label)}: {len(kb.rules)} rules (most urgent first)", ""]
     for rule in sorted(kb.rules, key=lambda r: -r.triage.rank):
-        print(f"{rule.id:<24} {rule.triage.value:<10} {rule.title}")
-        print(f"{'':<24} {'':<10} sources: {', '.join(rule.sources)}")
+        lines.append(f"{one_line(rule.id):<24} {rule.triage.value:<10} {one_line(rule.title)}")
+        lines.append(f"{'':<24} {'':<10} sources: {one_line(', '.join(rule.sources))}")
+    stdout.print("\n".join(lines))
     return EXIT_OK
 
 
@@ -290,12 +307,14 @@ def run_check(args: argparse.Namespace) -> int:
     problems = knowledge.check(directory) + coverage.check(directory)
     if problems:
         for problem in problems:
-            print(f"{directory}/{problem}", file=sys.stderr)
+            print(one_line(f"{directory}/{problem}", limit=4000), file=sys.stderr)
         return fail(f"{len(problems)} problem(s) in {directory}", EXIT_USAGE)
     kb = knowledge.load(directory)
-    print(
-        f"{directory}: OK ({kb.label}: {len(kb.rules)} rules, {len(kb.questions)} questions, "
-        f"{len(kb.advice)} advice texts, {len(kb.sources)} sources)"
+    stdout.print(
+        one_line(
+            f"{directory}: OK ({kb.label}: {len(kb.rules)} rules, {len(kb.questions)} "
+            f"questions, {len(kb.advice)} advice texts, {len(kb.sources)} sources)"
+        )
     )
     return EXIT_OK
 

@@ -11,8 +11,10 @@ from typing import Any
 
 from triage import __version__
 from triage.errors import InputError
+from triage.inputs import SHOWN
 from triage.knowledge import KnowledgeBase
 from triage.models import SCHEMA_VERSION, Answers, AssessmentDocument, Metadata, Result
+from triage.safe_text import one_line
 
 DOCUMENT_VERSION = 1
 
@@ -51,7 +53,8 @@ def created(document: AssessmentDocument, name: str) -> str | None:
     except ValueError:
         raise InputError(
             name,
-            f"{text!r} is not a date and time such as 2025-01-15T10:30:00+01:00",
+            f"{one_line(repr(text), SHOWN)} is not a date and time such as "
+            "2025-01-15T10:30:00+01:00",
             "metadata.created",
         ) from None
     if moment.tzinfo is None:
@@ -79,7 +82,7 @@ def result_change(document: AssessmentDocument, result: Result) -> str | None:
     changes = []
     for key in ("triage", "pain_type"):
         if stored.get(key) != today[key]:
-            changes.append(f"{key} {stored.get(key) or 'none'} -> {today[key]}")
+            changes.append(f"{key} {_shown(stored.get(key)) or 'none'} -> {today[key]}")
     if _names(stored.get("suspected")) != _names(today["suspected"]):
         changes.append(
             f"suspected {_listed(stored.get('suspected'))} -> {_listed(today['suspected'])}"
@@ -91,15 +94,21 @@ def result_change(document: AssessmentDocument, result: Result) -> str | None:
         changes.append(f"rules no longer firing: {', '.join(sorted(before - after))}")
     if not changes:
         return None
-    saved_with = stored.get("ruleset") or document.metadata.ruleset or "an unknown rule set"
+    saved_with = _shown(stored.get("ruleset") or document.metadata.ruleset) or "an unknown rule set"
     return (
         f"the saved result (from {saved_with}) differs from what today's rules ({result.ruleset}) "
         f"conclude: {'; '.join(changes)}; showing today's result"
     )
 
 
+def _shown(value: Any) -> str:
+    """A value from the saved file, as one short line of visible characters: the file may hold
+    anything, including escape sequences that would take over the terminal."""
+    return one_line(value, SHOWN) if value is not None else ""
+
+
 def _names(values: Any) -> set[str]:
-    return {str(v) for v in values} if isinstance(values, list) else set()
+    return {_shown(v) for v in values} if isinstance(values, list) else set()
 
 
 def _listed(values: Any) -> str:
@@ -110,4 +119,4 @@ def _rules(result: dict[str, Any]) -> set[str]:
     reasons = result.get("reasons")
     if not isinstance(reasons, list):
         return set()
-    return {str(r.get("rule")) for r in reasons if isinstance(r, dict)}
+    return {_shown(r.get("rule")) for r in reasons if isinstance(r, dict)}

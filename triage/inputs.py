@@ -53,11 +53,42 @@ def display_name(path: str) -> str:
 def read_text(path: str, limit: int = MAX_BYTES) -> str:
     """The text of a file (or standard input for '-'), refusing huge, binary or non-UTF-8 input."""
     name = display_name(path)
-    data = _read_bytes(path, name, limit)
+    return decode(read_bytes(path, name, limit), name)
+
+
+def read_json(path: str, limit: int = MAX_BYTES) -> Any:
+    """The parsed JSON of a file (or standard input), with every guard of `parse_json`."""
+    return parse_json(read_text(path, limit), display_name(path))
+
+
+def load_answers(
+    path: str, kb: KnowledgeBase | None = None
+) -> tuple[Answers, AssessmentDocument | None]:
+    """The answers in a file, and the assessment document if the file is one."""
+    return answers_from_data(read_json(path), display_name(path), kb)
+
+
+# ---------------------------------------------------------------------------------------------
+# The one pipeline: bytes -> text -> JSON -> answers. Files, standard input, batch lines,
+# documents and resume files all pass through these functions, so a guard holds for all of them.
+
+
+def read_bytes(path: str, name: str, limit: int = MAX_BYTES) -> bytes:
+    """Up to `limit` bytes of a file or of standard input; an InputError when it cannot be read
+    or is larger."""
+    with open_input(path, name) as stream:
+        data = read_from(stream, name, limit + 1)
+    if len(data) > limit:
+        raise InputError(name, f"too large: answers files are limited to {limit:,} bytes")
+    return data
+
+
+def decode(data: bytes, name: str, *, first: bool = True) -> str:
+    """UTF-8 text (a byte order mark is allowed at the start of the input), never empty."""
     if not data.strip():
         raise InputError(name, "the file is empty; expected a JSON object with the answers")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig" if first else "utf-8")
     except UnicodeDecodeError as error:
         raise InputError(name, f"not UTF-8 text (byte {error.start} cannot be read)") from None
 
@@ -65,9 +96,13 @@ def read_text(path: str, limit: int = MAX_BYTES) -> str:
 @contextmanager
 def open_input(path: str, name: str, kind: str = "an answers file") -> Iterator[IO[bytes]]:
     """A file (or standard input for '-') open for reading bytes; an InputError naming the file
-    when it cannot be opened or read."""
+    when it cannot be opened. Errors while reading are the reader's to report (`read_from`):
+    an error raised by the caller's own work (writing the output, say) passes through as it is."""
     if path == STDIN:
-        yield sys.stdin.buffer
+        stdin = sys.stdin
+        if stdin is None:  # started with standard input closed (`<&-`)
+            raise InputError(name, "standard input is closed")
+        yield stdin.buffer
         return
     try:
         if Path(path).is_dir():
@@ -76,10 +111,23 @@ def open_input(path: str, name: str, kind: str = "an answers file") -> Iterator[
     except OSError as error:
         raise _unreadable(name, error) from None
     with stream:
-        try:
-            yield stream
-        except OSError as error:
-            raise _unreadable(name, error) from None
+        yield stream
+
+
+def read_from(stream: IO[bytes], name: str, size: int) -> bytes:
+    """`stream.read(size)`, with a read error reported as an InputError naming the input."""
+    try:
+        return stream.read(size)
+    except OSError as error:
+        raise _unreadable(name, error) from None
+
+
+def read_line(stream: IO[bytes], name: str, size: int) -> bytes:
+    """`stream.readline(size)`, with a read error reported as an InputError naming the input."""
+    try:
+        return stream.readline(size)
+    except OSError as error:
+        raise _unreadable(name, error) from None
 
 
 def _unreadable(name: str, error: OSError) -> InputError:
@@ -90,24 +138,19 @@ def _unreadable(name: str, error: OSError) -> InputError:
     return InputError(name, f"cannot be read: {error.strerror or error}")
 
 
-def _read_bytes(path: str, name: str, limit: int) -> bytes:
-    with open_input(path, name) as stream:
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(name, f"too large: answers files are limited to {limit:,} bytes")
-    return data
-
-
-def parse_json(text: str, name: str) -> Any:
+def parse_json(text: str, name: str, *, single_line: bool = False) -> Any:
+    """JSON that means what it says: no key given twice, no NaN or Infinity, no number of more
+    than 4300 digits, no nesting deeper than the parser allows. `single_line`: the text is one
+    line of a JSON lines input (a syntax error then names the column only)."""
     try:
-        data = json.loads(text, object_pairs_hook=_object)
+        data = json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
-        raise InputError(
-            name, f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
+        column = f"column {error.colno}"
+        where = column if single_line else f"line {error.lineno}, {column}"
+        raise InputError(name, f"invalid JSON at {where}: {error.msg}") from None
     except RecursionError:
         raise InputError(name, "invalid JSON: nested too deeply") from None
-    except ValueError as error:  # not a syntax error: an integer of more than 4300 digits
+    except ValueError as error:  # not a syntax error: too many digits, NaN, Infinity
         problem = "a number has too many digits" if "digits" in str(error) else shown(error)
         raise InputError(name, f"invalid JSON: {problem}") from None
     duplicate = _first_duplicate(data)
@@ -116,6 +159,10 @@ def parse_json(text: str, name: str) -> Any:
         # silently read as "no". A warning sign must never be lost that way.
         raise InputError(name, "given twice; give each field and symptom once", shown(duplicate))
     return data
+
+
+def _no_constant(word: str) -> Any:
+    raise ValueError(f"{word} is not a number JSON allows")
 
 
 def _object(pairs: list[tuple[str, Any]]) -> _Object:
@@ -141,14 +188,6 @@ def _first_duplicate(data: Any) -> str | None:
     return None
 
 
-def load_answers(
-    path: str, kb: KnowledgeBase | None = None
-) -> tuple[Answers, AssessmentDocument | None]:
-    """The answers in a file, and the assessment document if the file is one."""
-    name = display_name(path)
-    return answers_from_data(parse_json(read_text(path), name), name, kb)
-
-
 def answers_from_data(
     data: Any, name: str, kb: KnowledgeBase | None = None
 ) -> tuple[Answers, AssessmentDocument | None]:
@@ -162,6 +201,12 @@ def answers_from_data(
         from triage import fhir_in
 
         data = fhir_in.answers_from_response(data, kb or fhir_in.built_in(), name)
+    if "resume" in data:
+        raise InputError(
+            name,
+            "this is a resume file of a stopped quiz, not an answers file; continue it with "
+            "'triage quiz --resume FILE'",
+        )
     if "answers" in data:
         document = _validate(AssessmentDocument, data, name)
         return document.answers, document

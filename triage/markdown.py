@@ -11,6 +11,7 @@ import re
 
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import Answers, Reason, Result, SourceRef
+from triage.safe_text import prose
 from triage.wording import answer_words
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -34,7 +35,7 @@ def to_markdown(
 
 
 def _title(kb: KnowledgeBase) -> str:
-    return f"{kb.info.name.replace('-', ' ').capitalize()}: summary"
+    return f"{_md(kb.info.name.replace('-', ' ').capitalize())}: summary"
 
 
 def _result(result: Result, kb: KnowledgeBase, saved: str | None, made: str) -> str:
@@ -119,11 +120,12 @@ def _sources(sources: dict[str, tuple[int, SourceRef]]) -> str:
         return ""
     lines = ["## Sources", ""]
     for number, source in sources.values():
-        link = f" <{source.url}>" if source.url else ""
+        link = f" <{prose(source.url)}>" if source.url else ""
         lines.append(f"{number}. {_md(source.title)}{link}")
     return "\n".join(lines)
 
 
 def _md(text: str) -> str:
-    """Plain text made safe for Markdown: characters with a meaning there are escaped."""
-    return _SPECIAL.sub(r"\\\1", text)
+    """Plain text made safe for Markdown and for a terminal: one line of words (control
+    characters escaped, see safe_text), and characters with a meaning in Markdown escaped."""
+    return _SPECIAL.sub(r"\\\1", prose(text))

@@ -7,9 +7,17 @@ they know nothing of rules, engines or terminals.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 
@@ -158,6 +166,17 @@ NUMBER_FIELDS: dict[str, tuple[int, int]] = {"age": (0, 120), "intensity": (0, 1
 REQUIRED_FIELDS = ("age", "location", "duration")
 
 
+def _not_a_boolean(value: Any) -> Any:
+    """JSON true equals 1 in Python; a version number must be the number itself."""
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a version number; the only version is 1")
+    return value
+
+
+# A format version: the number 1 (JSON true is refused, although Python counts it as 1).
+Version1 = Annotated[Literal[1], BeforeValidator(_not_a_boolean)]
+
+
 def _read_yes_no(value: Any) -> Any:
     """JSON true/false are read as yes/no (the contract allows both)."""
     if value is True:
@@ -191,7 +210,7 @@ class Answers(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = Field(1, description="Version of this format; only 1 exists.")
+    schema_version: Version1 = Field(1, description="Version of this format; only 1 exists.")
     age: int = Field(ge=0, le=120, strict=True, description="Age in years, 0 to 120.")
     location: list[Location] = Field(
         min_length=1,
@@ -304,7 +323,7 @@ class Metadata(BaseModel):
     tool_version: str | None = None
     ruleset: str | None = None
     created: str | None = None
-    document_version: int = 1
+    document_version: Annotated[int, Field(strict=True)] = 1
 
 
 class AssessmentDocument(BaseModel):

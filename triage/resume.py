@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from triage import __version__, inputs
 from triage.errors import InputError
-from triage.models import Answers
+from triage.models import Answers, Version1
 
 VERSION = 1
 
@@ -29,7 +29,7 @@ _STAND_INS: dict[str, Any] = {"age": 0, "location": ["lower_back"], "duration": 
 class _ResumeFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    resume: Literal[1]
+    resume: Version1
     answers: dict[str, Any]
     metadata: dict[str, Any] = {}
 
@@ -51,10 +51,11 @@ def to_text(answers: Mapping[str, Any], ruleset: str, created: datetime) -> str:
 
 def read(path: str) -> dict[str, Any]:
     """The answers in a resume file, checked field by field; raise InputError naming the field."""
-    data = inputs.parse_json(inputs.read_text(path), path)
+    name = inputs.display_name(path)
+    data = inputs.read_json(path)
     if not isinstance(data, dict) or "resume" not in data:
         raise InputError(
-            path,
+            name,
             'not a resume file (expected {"resume": 1, "answers": {...}}, as written when a quiz '
             "is stopped); to triage an answers file or saved assessment use 'triage assess FILE'",
         )
@@ -63,9 +64,15 @@ def read(path: str) -> dict[str, Any]:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        problem = "the only version is 1" if where == "resume" else str(first["msg"])
-        raise InputError(path, problem, where) from None
-    return _checked_partial(resume.answers, path)
+        problem = inputs.explain(first) if where != "resume" else _version_problem(first)
+        raise InputError(name, problem, where) from None
+    return _checked_partial(resume.answers, name)
+
+
+def _version_problem(problem: Any) -> str:
+    if problem["type"] == "value_error":  # JSON true (see models.Version1)
+        return str(problem["msg"]).removeprefix("Value error, ")
+    return "the only version is 1"
 
 
 def _checked_partial(given: dict[str, Any], name: str) -> dict[str, Any]:

@@ -1,0 +1,81 @@
+"""Standard output for the commands: every write either succeeds or says plainly why not.
+
+A reader that went away (`triage rules | head`) ends the command quietly with the usual status
+of a command whose pipe closed (128 + SIGPIPE = 141). A write that fails (a full disk behind
+`> /dev/full`, a closed standard output `>&-`) is an output fault, reported as such: never
+blamed on the input file, never a traceback. After either, standard output is pointed at
+/dev/null, so that Python's own flush at exit has nothing left to complain about.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import IO
+
+from triage.errors import TriageError
+
+EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE (13), what a shell reports for `cmd | head`
+
+
+class OutputClosed(Exception):
+    """The reader of standard output went away (a broken pipe): stop quietly."""
+
+
+class OutputError(TriageError):
+    """Standard output cannot be written."""
+
+    exit_code = 2
+
+
+class Output:
+    """Standard output (or another text stream) with the faults above turned into exceptions."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        target = self._target()
+        try:
+            target.write(text)
+        except OSError as error:
+            raise _fault(error) from None
+
+    def flush(self) -> None:
+        target = self._target()
+        try:
+            target.flush()
+        except OSError as error:
+            raise _fault(error) from None
+
+    def print(self, text: str = "", end: str = "\n") -> None:
+        """`text` and `end`, flushed at once, so a fault shows where it happened."""
+        self.write(text + end)
+        self.flush()
+
+    def _target(self) -> IO[str]:
+        stream = self.stream if self.stream is not None else sys.stdout
+        if stream is None:  # started with standard output closed (`>&-`)
+            raise OutputError("standard output is closed, so nothing can be printed")
+        return stream
+
+
+def _fault(error: OSError) -> Exception:
+    if isinstance(error, BrokenPipeError):
+        return OutputClosed()
+    return OutputError(f"cannot write to standard output: {error.strerror or error}")
+
+
+def discard() -> None:
+    """Point standard output at /dev/null (after a fault), so nothing more is written there."""
+    stream = sys.stdout
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+
+
+stdout = Output()
