@@ -81,6 +81,7 @@ def test_a_second_load_comes_from_the_cache_and_equals_the_first(cache_home, rul
         "advice.yaml",
         "sources.yaml",
         "coverage.yaml",
+        "de/rules.yaml",
     ],
 )
 def test_a_change_to_any_rule_file_rebuilds(cache_home, rules, builds, change):
