@@ -112,6 +112,15 @@ def test_the_rebuilt_knowledge_base_has_the_change(cache_home, rules):
     assert knowledge.load(rules).info.version == "1.0.1"
 
 
+def test_rules_with_a_linked_folder_are_not_cached(cache_home, rules, builds, tmp_path):
+    elsewhere = tmp_path / "texts"
+    elsewhere.mkdir()
+    (rules / "xx").symlink_to(elsewhere, target_is_directory=True)
+    knowledge.load(rules)
+    knowledge.load(rules)
+    assert builds == [rules, rules]
+
+
 def test_another_tool_version_rebuilds(cache_home, rules, builds, monkeypatch):
     knowledge.load(rules)
     monkeypatch.setattr(kbcache, "__version__", __version__ + ".dev1")

@@ -9,12 +9,13 @@ quiz's welcome and disclaimer (for `quick_welcome`), the last the pickled knowle
 
 The key is a hash of the cache format, the tool's version, Python's version, the size and time
 of change of every module of the package (as for Python's own bytecode cache, so that a changed
-parser never reads an old knowledge base), the
-directory as given and as resolved, and the name and content of every file under the directory
-(`rules/coverage.yaml` and any other file there included). Any change rebuilds and re-checks the
-knowledge base. A missing, corrupt, unreadable or unwritable cache, or one that another user
-could have written, is silently ignored: the rules are then loaded from the YAML as without a
-cache. A knowledge base with problems is never cached (its error is reported every time).
+parser never reads an old knowledge base), the directory as given and as resolved, and the name
+and content of every file under the directory (`rules/coverage.yaml`, the texts of each language
+and any other file there included). Any change rebuilds and re-checks the knowledge base. A
+missing, corrupt, unreadable or unwritable cache, or one that another user could have written,
+is silently ignored: the rules are then loaded from the YAML as without a cache. A knowledge
+base with problems is never cached (its error is reported every time), nor one whose directory
+holds a link to another folder (what is behind it could change unseen).
 
 `quick_welcome` is for the quiz's first screen: it imports nothing heavy (not even pathlib).
 """
@@ -130,7 +131,9 @@ def _files_under(directory: str) -> list[tuple[bytes, str]]:
     if not os.path.isdir(directory):
         raise NotADirectoryError(directory)
     found = []
-    for root, _folders, names in os.walk(directory, onerror=_raise):
+    for root, folders, names in os.walk(directory, onerror=_raise):
+        if any(os.path.islink(os.path.join(root, folder)) for folder in folders):
+            raise OSError(f"{root}: holds a link to a folder")  # os.walk would not look inside
         for name in names:
             path = os.path.join(root, name)
             found.append((os.fsencode(os.path.relpath(path, directory)), path))
