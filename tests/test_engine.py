@@ -112,7 +112,10 @@ def test_equal_knowledge_bases_share_one_registered_ruleset(kb) -> None:
 
     again = knowledge.load()
     assert again is not kb
-    assert engine.for_knowledge(again)._decisions is engine.for_knowledge(kb)._decisions
+    assert (
+        engine.for_knowledge(again)._decisions.ruleset
+        is engine.for_knowledge(kb)._decisions.ruleset
+    )
 
 
 class _FailingCore:
@@ -169,7 +172,7 @@ def test_an_unexpected_status_from_durable_rules_is_an_error(kb, monkeypatch) ->
 def test_the_catch_all_must_fire(kb, monkeypatch) -> None:
     """If durable-rules ever reported no catch-all, nothing firing must not pass for self-care."""
     eng = engine.for_knowledge(kb)
-    ruleset = eng._decisions
+    ruleset = eng._decisions.ruleset
     monkeypatch.setattr(ruleset, "_run", lambda fact: [])
     with pytest.raises(EngineError, match="did not evaluate"):
         eng.fire({**BASE, "symptoms": {"bladder_bowel": "yes"}})

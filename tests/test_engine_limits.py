@@ -11,6 +11,7 @@ the engine refuses such a rule set before it reaches durable-rules.
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import shutil
 from pathlib import Path
@@ -27,6 +28,7 @@ from triage.knowledge import KnowledgeBase
 from triage.models import NUMBER_FIELDS, SYMPTOMS, Answers, Level
 
 SYMPTOM_NAMES = sorted(SYMPTOMS)
+BASE: dict[str, Any] = {"age": 40, "location": ["lower_back"], "duration": "1_to_4_weeks"}
 
 
 def counting_rules(n: int, k: int, rule_id: str = "TEST-COUNT") -> dict[str, Any]:
@@ -37,6 +39,14 @@ def counting_rules(n: int, k: int, rule_id: str = "TEST-COUNT") -> dict[str, Any
         "when": {"at_least": {"count": k, "of": [{s: "yes"} for s in SYMPTOM_NAMES[:n]]}},
         "sources": ["NICE-NG59"],
     }
+
+
+def nested(groups: int) -> dict[str, Any]:
+    """A condition with `groups` all/any groups, alternating."""
+    when: dict[str, Any] = {"fever": "yes"}
+    for level in range(groups):
+        when = {"all" if level % 2 else "any": [when, {SYMPTOM_NAMES[level % 30]: "unsure"}]}
+    return when
 
 
 NESTED = [
@@ -96,6 +106,13 @@ NESTED = [
     counting_rules(24, 12, "TEST-TWELVE-OF-TWENTY-FOUR"),
     counting_rules(34, 1, "TEST-ONE-OF-ALL"),
     counting_rules(6, 6, "TEST-ALL-OF-SIX"),
+    {
+        "id": "TEST-MANY-GROUPS",
+        "title": "more all/any groups than durable-rules takes in one rule",
+        "triage": "urgent",
+        "when": {"all": [{"age": {"gte": 30}}, {"any": [{"location": "flank"}, nested(20)]}]},
+        "sources": ["NICE-NG59"],
+    },
 ]
 
 
@@ -233,30 +250,52 @@ def limit_texts(kb: KnowledgeBase) -> list[str]:
 
 
 def test_too_many_rules_is_a_problem_not_error_106(kb) -> None:
-    rules = [simple_rule(i, {"fever": "yes"}) for i in range(20_000)]
+    pairs = [
+        {"all": [number, {name: value}]}
+        for number in distinct_tests(400)
+        for name in SYMPTOM_NAMES
+        for value in ("yes", "unsure")
+    ]
+    rules = [simple_rule(i, when) for i, when in enumerate(pairs[:20_000])]
     (problem,) = engine.compile_problems(with_conditions(kb, rules))
     assert problem.file == "rules.yaml" and "too many rules" in problem.text
     with pytest.raises(EngineError, match="too many rules"):
         engine.Engine(with_conditions(kb, rules))
 
 
-def nested(groups: int) -> dict[str, Any]:
-    """A condition with `groups` all/any groups, alternating."""
+def test_a_condition_with_more_groups_than_durable_takes_is_counted_whole(kb) -> None:
+    """durable-rules takes 15 all/any groups in one rule (error 113 past that): a bigger
+    condition compiles to one arithmetic test, and decides the same (the cross-check above
+    covers TEST-MANY-GROUPS)."""
+    at_limit = engine.decisions(with_conditions(kb, [simple_rule(1, nested(engine.MAX_GROUPS))]))
+    over = engine.decisions(with_conditions(kb, [simple_rule(1, nested(engine.MAX_GROUPS + 1))]))
+    (native,) = [e.test for e in at_limit.entries.values() if e.item == "TEST-1"][:1]
+    (counted,) = [e.test for e in over.entries.values() if e.item == "TEST-1"][:1]
+    assert "$or" in json.dumps(native) and "$or" not in json.dumps(counted)
+    assert limit_texts(with_conditions(kb, [simple_rule(1, nested(30))])) == []
+    eng = engine.Engine(with_conditions(kb, [simple_rule(1, nested(30))]))
+    last, before = SYMPTOM_NAMES[29], SYMPTOM_NAMES[28]  # all(any(..., before), last)
+    holds = {**BASE, "symptoms": {last: "unsure", before: "unsure"}}
+    assert Fired(Kind.RULE, "TEST-1") in eng.fire(holds)
+    assert Fired(Kind.RULE, "TEST-1") not in eng.fire({**BASE, "symptoms": {last: "unsure"}})
+
+
+def deep(levels: int) -> dict[str, Any]:
     when: dict[str, Any] = {"fever": "yes"}
-    for level in range(groups):
-        when = {"all" if level % 2 else "any": [when, {SYMPTOM_NAMES[level % 30]: "unsure"}]}
+    for _ in range(levels - 1):
+        when = {"all": [when]}
     return when
 
 
-def test_a_condition_with_too_many_groups_names_its_rule(kb) -> None:
-    at_limit = with_conditions(kb, [simple_rule(1, nested(engine.MAX_GROUPS))])
+def test_a_condition_nested_too_deeply_names_its_rule(kb) -> None:
+    at_limit = with_conditions(kb, [simple_rule(1, deep(engine.MAX_DEPTH))])
     assert limit_texts(at_limit) == []
-    engine.Engine(at_limit)  # durable-rules takes it
-    over = with_conditions(kb, [simple_rule(1, nested(engine.MAX_GROUPS + 1))])
+    engine.Engine(at_limit)
+    over = with_conditions(kb, [simple_rule(1, deep(engine.MAX_DEPTH + 1))])
     (problem,) = engine.compile_problems(over)
     assert (problem.file, problem.item) == ("rules.yaml", "TEST-1")
-    assert "too complex" in problem.text
-    with pytest.raises(EngineError, match="too complex"):
+    assert "nested too deeply" in problem.text
+    with pytest.raises(EngineError, match="nested too deeply"):
         engine.Engine(over)
 
 
@@ -275,13 +314,13 @@ def test_at_least_keeps_big_conditions_within_the_group_limit(kb) -> None:
     assert Fired(Kind.RULE, "TEST-COUNT") in fired
 
 
-def test_many_rules_on_the_same_test_is_a_problem_not_error_108(kb) -> None:
-    at_limit = [simple_rule(i, {"rash": "unsure"}) for i in range(engine.MAX_RULES_AT_ONE - 2)]
-    assert limit_texts(with_conditions(kb, at_limit)) == []
-    engine.Engine(with_conditions(kb, at_limit))
-    over = [simple_rule(i, {"rash": "unsure"}) for i in range(300)]
-    problems = limit_texts(with_conditions(kb, over))
-    assert any("test exactly the same answers" in text for text in problems), problems
+def test_many_rules_on_the_same_test_share_one_durable_rule(kb) -> None:
+    """durable-rules allows 256 rules on one test (error 108): equal tests share one rule."""
+    rules = [simple_rule(i, {"rash": "unsure"}) for i in range(300)]
+    many = with_conditions(kb, rules)
+    assert limit_texts(many) == []
+    fired = engine.Engine(many).fire({**BASE, "symptoms": {"rash": "unsure"}})
+    assert {f"TEST-{i}" for i in range(300)} <= {f.id for f in fired}
 
 
 def distinct_tests(count: int) -> list[dict[str, Any]]:
@@ -333,10 +372,23 @@ def test_facts_stay_within_durable_rules_property_limit(counting) -> None:
     assert len(fact) + 2 <= engine.fact_properties(program)  # + sid and id
 
 
-def test_a_question_condition_too_complex_names_the_question(kb) -> None:
-    too_complex = conditions.parse(nested(engine.MAX_GROUPS + 1))
+def test_a_question_condition_too_deep_names_the_question(kb) -> None:
+    too_deep = conditions.parse(deep(engine.MAX_DEPTH + 1))
     patched = dataclasses.replace(
-        kb, conditions={**kb.conditions, "question:osteoporosis": too_complex}
+        kb, conditions={**kb.conditions, "question:osteoporosis": too_deep}
     )
     (problem,) = engine.compile_problems(patched)
     assert (problem.file, problem.item) == ("questions.yaml", "osteoporosis")
+
+
+def test_equal_tests_with_other_meanings_stay_apart(kb) -> None:
+    """A rule whose condition equals a shipped one shares its durable-rules rule, so both
+    knowledge bases compile to the same ruleset text: each must still get its own records."""
+    shipped = next(rule for rule in kb.rules if rule.when == {"bladder_bowel": "yes"})
+    more = with_conditions(kb, [simple_rule(1, dict(shipped.when))])
+    assert engine.decisions(more).text() == engine.decisions(kb).text()
+    answers = {**BASE, "symptoms": {"bladder_bowel": "yes"}}
+    with_more, alone = engine.for_knowledge(more), engine.for_knowledge(kb)
+    assert {"TEST-1", shipped.id} <= {f.id for f in with_more.fire(answers)}
+    assert "TEST-1" not in {f.id for f in alone.fire(answers)}
+    assert with_more._decisions.ruleset is alone._decisions.ruleset

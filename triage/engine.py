@@ -29,6 +29,7 @@ durable-rules traps handled here (verified against 2.0.28):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import threading
@@ -37,7 +38,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import durable_rules_engine as core
 
@@ -69,6 +70,7 @@ MAX_TESTS_AFTER_ONE = 500  # NEXT_BUCKET_LENGTH 512: a full table hangs the next
 MAX_ANY_AFTER_ONE = 120  # NEXT_LIST_LENGTH 128: past it, memory is overwritten
 MAX_RULES_AT_ONE = 250  # BETA_LIST_LENGTH 256: the same
 MAX_FACT_PROPERTIES = 254  # MAX_OBJECT_PROPERTIES 255: error 302
+MAX_DEPTH = 32  # all/any/at_least levels: keeps the compiled JSON far from recursion limits
 
 
 class Kind(StrEnum):
@@ -126,14 +128,37 @@ class Entry:
 
 @dataclass
 class Program:
-    """A compiled ruleset: the durable-rules rules by name and the counted fact entries."""
+    """A compiled ruleset: the durable-rules rules by name, the counted fact entries, and the
+    conditions it could not take (nested too deeply)."""
 
     file: str  # where its conditions come from (problems that concern no one rule name it)
     entries: dict[str, Entry] = field(default_factory=dict)
     counted: dict[str, Counted] = field(default_factory=dict)
+    refused: list[Problem] = field(default_factory=list)
+    _by_test: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def add(self, test: dict[str, Any], meaning: tuple[Fired, ...], file: str, item: str) -> None:
-        self.entries[str(len(self.entries))] = Entry(test, meaning, file, item)
+    def add(self, condition: Condition, meaning: Fired, file: str, item: str) -> None:
+        """Compile a condition into the program. Equal tests share one durable-rules rule
+        (each fired rule costs a round trip through the C core, and durable-rules allows only
+        256 rules on one test)."""
+        if depth(condition) > MAX_DEPTH:
+            text = f"condition nested too deeply for the rule engine: at most {MAX_DEPTH} levels"
+            self.refused.append(Problem(file, item, text))
+            return
+        test = _test(condition, self)
+        if _groups(test) > MAX_GROUPS:
+            # durable-rules takes at most 15 all/any groups in one rule, but any number of
+            # arithmetic terms: such a condition is counted whole (1 when it holds), 0 < that.
+            self.counted.setdefault(ZERO, Counted(ZERO, "", ""))
+            test = {"$lt": {ZERO: _count(condition, self)}}
+        key = repr(test)
+        name = self._by_test.get(key)
+        if name is None:
+            name = self._by_test[key] = str(len(self.entries))
+            self.entries[name] = Entry(test, (meaning,), file, item)
+        else:
+            entry = self.entries[name]
+            self.entries[name] = dataclasses.replace(entry, meaning=(*entry.meaning, meaning))
 
     def text(self) -> str:
         """The durable-rules JSON ruleset."""
@@ -144,24 +169,18 @@ class Program:
 
 def decisions(kb: KnowledgeBase) -> Program:
     """Every rule, its "Not sure" variant where the policy counts one, and every self-help
-    advice with a `when` (texts that share a condition share one rule: fewer actions)."""
+    advice with a `when`."""
     program = Program("rules.yaml")
     for rule in kb.rules:
         condition = kb.conditions[f"rule:{rule.id}"]
-        program.add(_test(condition, program), (Fired(Kind.RULE, rule.id),), "rules.yaml", rule.id)
+        program.add(condition, Fired(Kind.RULE, rule.id), "rules.yaml", rule.id)
         widened = accepting_unsure(condition)
         if widened != condition and unsure_level(rule.triage, kb.info.unsure_policy) is not None:
-            meaning = (Fired(Kind.RULE, rule.id, unsure=True),)
-            program.add(_test(widened, program), meaning, "rules.yaml", rule.id)
-    by_test: dict[str, tuple[dict[str, Any], list[Fired]]] = {}
+            program.add(widened, Fired(Kind.RULE, rule.id, unsure=True), "rules.yaml", rule.id)
     for advice in kb.advice.values():
         chooses = kb.conditions.get(f"advice:{advice.id}")
         if chooses is not None:
-            test = _test(chooses, program)
-            key = json.dumps(test, sort_keys=True)
-            by_test.setdefault(key, (test, []))[1].append(Fired(Kind.ADVICE, advice.id))
-    for test, fired in by_test.values():
-        program.add(test, tuple(fired), "advice.yaml", fired[0].id)
+            program.add(chooses, Fired(Kind.ADVICE, advice.id), "advice.yaml", advice.id)
     return program
 
 
@@ -171,9 +190,15 @@ def skip_logic(kb: KnowledgeBase) -> Program:
     for question in kb.questions:
         condition = kb.conditions.get(f"question:{question.id}")
         if condition is not None:
-            meaning = (Fired(Kind.QUESTION, question.id),)
-            program.add(_test(condition, program), meaning, "questions.yaml", question.id)
+            program.add(condition, Fired(Kind.QUESTION, question.id), "questions.yaml", question.id)
     return program
+
+
+def depth(condition: Condition) -> int:
+    """Levels of all/any/at_least above the deepest test (a test alone: 1)."""
+    if isinstance(condition, Leaf):
+        return 1
+    return 1 + max(depth(part) for part in condition.parts)
 
 
 def _test(condition: Condition, program: Program) -> dict[str, Any]:
@@ -391,7 +416,7 @@ def _groups(test: dict[str, Any]) -> int:
 
 def program_problems(program: Program) -> list[Problem]:
     """Every durable-rules limit a compiled program crosses, with the file and id."""
-    problems: list[Problem] = []
+    problems = list(program.refused)
     if len(program.entries) > MAX_RULES:
         problems.append(
             Problem(
@@ -406,16 +431,9 @@ def program_problems(program: Program) -> list[Problem]:
     network.add_rule(CATCH_ALL, {"kind": FACT_KIND})
     for name, entry in program.entries.items():
         groups = _groups(entry.test)
-        if groups > MAX_GROUPS:
-            problems.append(
-                Problem(
-                    entry.file,
-                    entry.item,
-                    f"condition too complex for the rule engine: {groups} 'all'/'any' groups "
-                    f"(also counting lists of values), at most {MAX_GROUPS}; use at_least, or "
-                    "split it into several rules",
-                )
-            )
+        if groups > MAX_GROUPS:  # `add` counts such conditions instead: a compiler bug
+            text = f"compiled with {groups} 'all'/'any' groups, durable-rules takes {MAX_GROUPS}"
+            problems.append(Problem(entry.file, entry.item, text))
         network.add_rule(name, entry.test)
     problems += _network_problems(program, network)
     properties = fact_properties(program)
@@ -482,15 +500,9 @@ def _message(error: Exception) -> str:
 
 
 class _Ruleset:
-    """A program registered in durable-rules' C core, with its one long-lived session."""
+    """A ruleset registered in durable-rules' C core, with its one long-lived session."""
 
-    def __init__(self, program: Program, text: str) -> None:
-        problems = program_problems(program)
-        if problems:
-            listed = "; ".join(str(problem) for problem in problems[:3])
-            raise EngineError(f"the rule engine cannot run these rules: {listed}")
-        self.meanings = {name: entry.meaning for name, entry in program.entries.items()}
-        self.counted = tuple(program.counted.values())
+    def __init__(self, text: str) -> None:
         try:
             self.handle = core.create_ruleset(f"triage_{next(_ruleset_numbers)}", text)
         except Exception as error:  # the C core raises a bare Exception subclass
@@ -501,8 +513,8 @@ class _Ruleset:
         self.sid = str(next(_session_numbers))
         self.retraction = json.dumps({"sid": self.sid, "id": FACT_ID})
 
-    def fire(self, answers: Mapping[str, Any]) -> frozenset[Fired]:
-        fact = to_fact(answers, self.counted)
+    def names(self, fact: dict[str, Any]) -> list[str]:
+        """The names of the durable-rules rules that fire on a fact."""
         with _lock:
             fact["sid"], fact["id"] = self.sid, FACT_ID
             try:
@@ -514,7 +526,7 @@ class _Ruleset:
                 raise
         if CATCH_ALL not in names:
             raise EngineError("the rule engine did not evaluate the answers")
-        return frozenset(fired for name in names for fired in self.meanings.get(name, ()))
+        return names
 
     def _run(self, fact: str) -> list[str]:
         """Assert the fact, collect every rule that fires, retract the fact."""
@@ -539,16 +551,42 @@ class _Ruleset:
         self._new_session()
 
 
-_rulesets: dict[str, _Ruleset] = {}  # by program text: equal knowledge bases share one
+_rulesets: dict[str, _Ruleset] = {}  # by program text: equal programs share one
 
 
-def _registered(program: Program) -> _Ruleset:
+@dataclass(frozen=True)
+class _Compiled:
+    """A program of one knowledge base on its registered ruleset. What each durable-rules
+    rule means belongs to the program: equal tests share one rule, so two knowledge bases
+    can compile to the same text with different meanings."""
+
+    ruleset: _Ruleset
+    meanings: dict[str, tuple[Fired, ...]]
+    counted: tuple[Counted, ...]
+
+    def fire(self, answers: Mapping[str, Any]) -> frozenset[Fired]:
+        names = self.ruleset.names(to_fact(answers, self.counted))
+        return frozenset(fired for name in names for fired in self.meanings.get(name, ()))
+
+
+def _refuse(problems: list[Problem]) -> NoReturn:
+    listed = "; ".join(str(problem) for problem in problems[:3])
+    raise EngineError(f"the rule engine cannot run these rules: {listed}")
+
+
+def _registered(program: Program) -> _Compiled:
+    if program.refused:  # left out of the text, so never mistaken for a registered program
+        _refuse(program.refused)
     text = program.text()
     with _lock:
         ruleset = _rulesets.get(text)
         if ruleset is None:
-            ruleset = _rulesets[text] = _Ruleset(program, text)
-    return ruleset
+            problems = program_problems(program)
+            if problems:
+                _refuse(problems)
+            ruleset = _rulesets[text] = _Ruleset(text)
+    meanings = {name: entry.meaning for name, entry in program.entries.items()}
+    return _Compiled(ruleset, meanings, tuple(program.counted.values()))
 
 
 class Engine:
