@@ -44,7 +44,6 @@ import durable_rules_engine as core
 
 from triage.conditions import (
     NOT_ANSWERED,
-    TESTED_SYMPTOM_VALUES,
     AllOf,
     AnyOf,
     AtLeast,
@@ -317,9 +316,12 @@ def to_fact(answers: Mapping[str, Any], counted: Iterable[Counted] = ()) -> dict
         for value in answers.get(name) or ():
             fact[_flag(name, str(value))] = True
     for name, value in (answers.get("symptoms") or {}).items():
-        value = "yes" if value is True else value  # JSON true means yes, as in the contract
-        if value in TESTED_SYMPTOM_VALUES:
-            fact[name] = str(value)
+        if value is None or value is False:  # not asked, or no: never tested
+            continue
+        if value is True or value == "yes":  # JSON true means yes, as in the contract
+            fact[name] = "yes"
+        elif value == "unsure":
+            fact[name] = "unsure"
     for key, read, source, default in _plan(tuple(counted)):
         if read == _EQUAL:
             fact[key] = 1 if fact.get(source) == default else 0
@@ -490,6 +492,7 @@ def compiled_size(kb: KnowledgeBase) -> int:
 # ---------------------------------------------------------------------------------------------
 # Running
 
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 _lock = threading.RLock()  # the C core has no locks: every call into it holds this one
 _ruleset_numbers = itertools.count(1)
 _session_numbers = itertools.count(1)
@@ -518,7 +521,7 @@ class _Ruleset:
         with _lock:
             fact["sid"], fact["id"] = self.sid, FACT_ID
             try:
-                names = self._run(json.dumps(fact))
+                names = self._run(_encode(fact))
             except BaseException as error:
                 self._drop_session()
                 if isinstance(error, Exception) and not isinstance(error, EngineError):
