@@ -593,11 +593,13 @@ def _registered(program: Program) -> _Compiled:
 
 
 class Engine:
-    """A knowledge base compiled and registered in durable-rules."""
+    """A knowledge base compiled and registered in durable-rules (the skip logic only when
+    first asked for: assessing needs only the decisions)."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._decisions = _registered(decisions(kb))
-        self._skip_logic = _registered(skip_logic(kb))
+        self._questions = skip_logic(kb)
+        self._asking: _Compiled | None = None
 
     def fire(self, answers: Mapping[str, Any]) -> frozenset[Fired]:
         """The rules (and their "Not sure" variants) and self-help advice whose condition
@@ -607,6 +609,14 @@ class Engine:
     def questions_to_ask(self, answers: Mapping[str, Any]) -> frozenset[str]:
         """Ids of the questions with a `when` that holds for the answers so far."""
         return frozenset(fired.id for fired in self._skip_logic.fire(answers))
+
+    @property
+    def _skip_logic(self) -> _Compiled:
+        if self._asking is None:
+            compiled = _registered(self._questions)
+            with _lock:
+                self._asking = self._asking or compiled
+        return self._asking
 
 
 _engines: weakref.WeakKeyDictionary[KnowledgeBase, Engine] = weakref.WeakKeyDictionary()
