@@ -29,11 +29,37 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+class StartUp:
+    """Garbage collection during start-up. Start-up allocates many long-lived objects (modules,
+    models, the rules): collecting meanwhile finds nothing and costs about a fifth of the
+    start-up time. Inside `with START_UP:` collection is off until `done()` (called once the
+    rules are loaded), which freezes what start-up built (later collections skip it) and turns
+    collection back on; leaving the block always turns it back on, whatever happened."""
+
+    def __enter__(self) -> StartUp:
+        self._collecting = gc.isenabled()
+        gc.disable()
+        return self
+
+    def done(self) -> None:
+        if self._collecting and not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
+    def __exit__(self, *failure: object) -> None:
+        if self._collecting:
+            gc.enable()
+
+
+START_UP = StartUp()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    # Start-up allocates many long-lived objects (modules, models, the rules); collecting garbage
-    # meanwhile finds nothing and costs about a fifth of the start-up time. `load_knowledge`
-    # freezes what start-up built and turns collection back on.
-    gc.disable()
+    with START_UP:
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # No command: start the quiz (in a terminal; elsewhere `run_quiz` says what to do instead).
@@ -57,8 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"internal error: {type(error).__name__}: {error} (set TRIAGE_DEBUG=1 for details)",
             EXIT_FAILURE,
         )
-    finally:
-        gc.enable()  # also when the command failed before load_knowledge turned it back on
 
 
 def fail(message: str, code: int) -> int:
@@ -185,8 +209,7 @@ def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
     try:
         return knowledge.load(getattr(args, "rules", None))
     finally:
-        gc.freeze()  # start-up objects live to the end: later collections skip them
-        gc.enable()
+        START_UP.done()
 
 
 def run_assess(args: argparse.Namespace) -> int:
@@ -302,11 +325,17 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _engine_problems(directory: Path) -> list[Problem]:
-    """A rule set that passes the checks must also compile into the rule engine and run."""
+    """A rule set that passes the checks must also compile into the rule engine and run: first
+    the engine's own limits (checked on a model, before anything reaches durable-rules), then a
+    real compile and one assessment."""
     from triage import engine, knowledge
 
+    kb = knowledge.load(directory)
+    problems = engine.compile_problems(kb)
+    if problems:
+        return problems
     try:
-        engine.for_knowledge(knowledge.load(directory))
+        engine.for_knowledge(kb)
     except Exception as error:  # durable-rules reports its limits as bare exceptions
         return [Problem("rules.yaml", None, f"the rule engine cannot run these rules: {error}")]
     return []
