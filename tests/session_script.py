@@ -1,10 +1,10 @@
 """The session's scripted asker (tests/quiz_script.py's Script, plus the screens around the
-questions: choices and pages) and a stand-in for the question loop's way back."""
+questions: choices and pages) and a question loop without a trail (nowhere to go back to)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from tests.quiz_script import Script
@@ -52,63 +52,13 @@ class SessionScript(Script):
         self.shown.append(text)
 
 
-@dataclass(frozen=True)
-class _FinishedOnTrail(quiz.Finished):
-    trail: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _StoppedOnTrail(quiz.Stopped):
-    trail: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _InterruptedOnTrail(quiz.Interrupted):
-    trail: tuple[str, ...] = ()
-
-
-def loop_with_trail(
+def loop_without_trail(
     kb: KnowledgeBase,
     asker: Any,
     answers: Mapping[str, Any] | None = None,
     *,
-    trail: Sequence[Any] = (),
+    trail: Sequence[str] = (),
     back: bool = False,
 ) -> quiz.Finished | quiz.Stopped | quiz.Interrupted:
-    """A stand-in for the question loop's way back (`quiz.run(..., trail=, back=)`, the quiz
-    helper's interface), built on today's loop: the trail is the ids of the questions answered,
-    in order, and back=True asks the last of them again with its answer as `current`."""
-    current = quiz.prune(kb, {"symptoms": {}, **(answers or {})})
-    steps = list(trail)
-    selected: dict[str, Any] = {}
-    if back and steps:
-        last = kb.questions_by_id[steps.pop()]
-        selected[last.id] = quiz.answer_of(current, last)
-        current = quiz.without(current, [last])
-    start = len(asker.asked)
-    ending = quiz.run(kb, _Selecting(asker, selected), current)
-    steps += [
-        name
-        for name in asker.asked[start:]
-        if quiz.is_answered(ending.answers, kb.questions_by_id[name])
-    ]
-    match ending:
-        case quiz.Stopped():
-            return _StoppedOnTrail(ending.answers, ending.rules, tuple(steps))
-        case quiz.Finished():
-            return _FinishedOnTrail(ending.answers, tuple(steps))
-        case _:
-            return _InterruptedOnTrail(ending.answers, tuple(steps))
-
-
-class _Selecting:
-    """Passes the answer given before as `current` to a question asked again after going back."""
-
-    def __init__(self, asker: Any, selected: dict[str, Any]) -> None:
-        self.asker, self.selected = asker, selected
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.asker, name)
-
-    def ask(self, question: Question, current: Any) -> Any:
-        return self.asker.ask(question, self.selected.pop(question.id, current))
+    """The question loop as it was before it kept a trail: every ending without one."""
+    return replace(quiz.run(kb, asker, answers), trail=())

@@ -18,7 +18,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from tests.quiz_script import BASICS, CLOCK
-from tests.session_script import SessionScript, loop_with_trail
+from tests.session_script import SessionScript, loop_without_trail
 from triage import cli, files, inputs, outcome, quiz, render, signals
 from triage import session as sessions
 from triage.errors import InputError, UsageError
@@ -68,7 +68,7 @@ def test_the_result_comes_as_a_first_screen_then_a_choice(kb, tmp_path) -> None:
     screen = render.first_screen(result, kb, 79)
     assert screen in script.pages[0]
     assert script.offered[0][0][0] == "d"  # Enter shows the details
-    assert [key for key, _ in script.offered[0]] == ["d", "s", "q"]  # no trail: no way back
+    assert [key for key, _ in script.offered[0]] == ["d", "b", "s", "q"]
 
 
 def test_details_come_on_request_and_the_headline_follows_them(kb, tmp_path) -> None:
@@ -231,13 +231,13 @@ def test_an_emergency_found_after_the_basics_is_saved_as_an_assessment(kb, tmp_p
 
 
 # ---------------------------------------------------------------------------------------------
-# The way back (with a stand-in for the question loop's trail; see tests/session_script.py)
+# The way back (the question loop's trail)
 
 
 def test_going_back_from_the_emergency_stop_asks_that_question_again(kb, tmp_path) -> None:
     first = first_emergency_question(kb)
     script = SessionScript({first.id: "yes"}, keys=["b", "q"], later={first.id: ["no"]})
-    ending = session(kb, script, tmp_path, loop=loop_with_trail).run()
+    ending = session(kb, script, tmp_path).run()
     assert ending is Ending.COMPLETED
     assert ("b", "go back and change my answer") in script.offered[0]
     assert script.asked[:2] == [first.id, first.id]
@@ -247,7 +247,7 @@ def test_going_back_from_the_emergency_stop_asks_that_question_again(kb, tmp_pat
 
 def test_going_back_from_the_result_before_saving_changes_the_last_answer(kb, tmp_path) -> None:
     script = SessionScript(keys=["b", "s"], confirms=[False])
-    ending = session(kb, script, tmp_path, loop=loop_with_trail).run()
+    ending = session(kb, script, tmp_path).run()
     assert ending is Ending.COMPLETED
     last = script.asked[-1]
     assert script.asked[-1] == script.asked[-2]  # the last question, asked again
@@ -257,10 +257,50 @@ def test_going_back_from_the_result_before_saving_changes_the_last_answer(kb, tm
     assert (tmp_path / "back-pain-2026-11-21.json").exists()
 
 
+def test_the_loop_keeps_a_trail_of_the_questions_answered_in_order(kb) -> None:
+    script = SessionScript(stop_at="duration")
+    ending = quiz.run(kb, script)
+    assert isinstance(ending, quiz.Interrupted)
+    assert list(ending.trail) == script.asked[:-1]  # not the question it stopped at
+    assert all(quiz.is_answered(ending.answers, kb.questions_by_id[n]) for n in ending.trail)
+
+
+def test_going_back_asks_the_last_question_again_with_its_answer_selected(kb) -> None:
+    first = first_emergency_question(kb)
+    script = SessionScript({first.id: "yes"})
+    stopped = quiz.run(kb, script)
+    assert isinstance(stopped, quiz.Stopped) and stopped.trail == (first.id,)
+    script.answers[first.id] = "no"
+    again = quiz.run(kb, script, stopped.answers, trail=stopped.trail, back=True)
+    assert isinstance(again, quiz.Finished)
+    assert script.currents[1] == (first.id, "yes") and again.trail[0] == first.id
+    assert again.answers["symptoms"][first.id] == "no"
+
+
+def test_a_trail_keeps_only_questions_still_answered(kb) -> None:
+    script = SessionScript(stop_at="duration")
+    ending = quiz.run(kb, script, {"age": 40}, trail=("no-such-question", "duration", "age"))
+    assert ending.trail[0] == "age" and "no-such-question" not in ending.trail
+    assert "duration" not in ending.trail
+
+
+def test_going_back_from_the_result_and_changing_the_answer_changes_the_result(
+    kb, tmp_path
+) -> None:
+    last = "struggling_to_cope"
+    script = SessionScript(keys=["b", "s"], confirms=[False], later={last: ["yes"]})
+    assert session(kb, script, tmp_path).run() is Ending.COMPLETED
+    assert script.asked[-2:] == [last, last] and script.currents[-1] == (last, "no")
+    before, after = script.pages
+    assert "SELF-CARE" in before and "SELF-CARE" not in after
+    answers, saved = inputs.load_answers(str(tmp_path / "back-pain-2026-11-21.json"))
+    assert saved is not None and saved.result["triage"] == Level.SOON.value
+
+
 def test_without_a_trail_there_is_no_way_back_to_offer(kb, tmp_path) -> None:
     first = first_emergency_question(kb)
     script = SessionScript({first.id: "yes"}, keys=["q"])
-    session(kb, script, tmp_path).run()
+    session(kb, script, tmp_path, loop=loop_without_trail).run()
     assert "b" not in [key for key, _ in script.offered[0]]
 
 

@@ -174,6 +174,7 @@ def review_rows(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[ReviewRow
 @dataclass(frozen=True)
 class Finished:
     answers: Partial
+    trail: tuple[str, ...] = ()  # the questions answered, in order (for the way back)
 
 
 @dataclass(frozen=True)
@@ -182,37 +183,66 @@ class Stopped:
 
     answers: Partial
     rules: list[Rule]
+    trail: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Interrupted:
     answers: Partial
+    trail: tuple[str, ...] = ()
 
 
 def run(
-    kb: KnowledgeBase, asker: Asker, answers: Mapping[str, Any] | None = None
+    kb: KnowledgeBase,
+    asker: Asker,
+    answers: Mapping[str, Any] | None = None,
+    *,
+    trail: Sequence[str] = (),
+    back: bool = False,
 ) -> Finished | Stopped | Interrupted:
     """Ask until every relevant question is answered and the person accepts the review, or an
-    emergency answer stops the quiz, or the person interrupts it."""
+    emergency answer stops the quiz, or the person interrupts it.
+
+    `trail` is the questions answered before (as every ending returns it); with `back`, the
+    last of them is asked first again, with its answer selected (the way back from an
+    emergency stop or from the result)."""
     current = prune(kb, {"symptoms": {}, **(answers or {})})
+    steps = _answered_steps(kb, current, trail)
+    selected: Partial = {}
+    if back and steps:
+        last = kb.questions_by_id[steps.pop()]
+        selected[last.id] = answer_of(current, last)
+        current = without(current, [last])
     reviewing, section = False, None
     try:
         while True:
             if rules := emergency_rules(kb, current):
-                return Stopped(current, rules)
+                return Stopped(current, rules, tuple(steps))
             question = next_question(kb, current)
             if question is None:
                 reviewing = True
                 question = _chosen_for_change(kb, asker, current)
                 if question is None:
-                    return Finished(current)
+                    return Finished(current, tuple(steps))
             elif not reviewing and question.section != section:
                 section = question.section
                 asker.show(f"\n{SECTION_TITLES[question.section]}")
-            value = asker.ask(question, answer_of(current, question))
+            value = asker.ask(question, selected.pop(question.id, answer_of(current, question)))
             current = prune(kb, with_answer(current, question, value))
+            steps = _answered_steps(kb, current, [*steps, question.id])
     except (QuizInterrupted, KeyboardInterrupt):
-        return Interrupted(current)
+        return Interrupted(current, tuple(steps))
+
+
+def _answered_steps(kb: KnowledgeBase, answers: Partial, trail: Sequence[str]) -> list[str]:
+    """The trail without questions that no longer exist or are no longer answered; a question
+    answered again moves to the end."""
+    last = {name: place for place, name in enumerate(trail)}
+    return [
+        name
+        for name in sorted(last, key=last.__getitem__)
+        if name in kb.questions_by_id and is_answered(answers, kb.questions_by_id[name])
+    ]
 
 
 def _chosen_for_change(kb: KnowledgeBase, asker: Asker, answers: Partial) -> Question | None:

@@ -10,7 +10,6 @@ folder, else the answers are printed to copy), and only then say what happened.
 
 from __future__ import annotations
 
-import inspect
 import json
 import shlex
 import shutil
@@ -110,24 +109,6 @@ class Loop(Protocol):
     ) -> Finished | Stopped | Interrupted: ...
 
 
-# The way back (issue 10 item 2) is the question loop's: `quiz.run(..., trail=, back=)`. A loop
-# without it is called without them, and the screens then offer no way back.
-_LOOP_GOES_BACK = "trail" in inspect.signature(run).parameters
-
-
-def ask_questions(
-    kb: KnowledgeBase,
-    asker: Asker,
-    answers: Mapping[str, Any] | None = None,
-    *,
-    trail: Sequence[Any] = (),
-    back: bool = False,
-) -> Finished | Stopped | Interrupted:
-    if _LOOP_GOES_BACK:
-        return cast(Loop, run)(kb, asker, answers, trail=trail, back=back)
-    return run(kb, asker, answers)
-
-
 # ---------------------------------------------------------------------------------------------
 # Resume files read back
 
@@ -197,7 +178,7 @@ class Session:
     clock: Callable[[], datetime] = datetime.now
     command: str = "triage"
     screen: Callable[[], tuple[int, int]] = terminal_size
-    loop: Loop = ask_questions
+    loop: Loop = run
     trail: tuple[Any, ...] = ()
     error: Exception | None = None
     saved: Path | None = None  # the finished assessment, once saved
