@@ -485,7 +485,7 @@ def main() -> None:
     print("| measure | ours | baseline | ratio | target | met |")
     print("|---|---|---|---|---|---|")
     for measure, ours, baseline, ratio, target, met in rows(args):
-        verdict = "yes" if met else "**no**"
+        verdict = "-" if target == "-" else "yes" if met else "**no**"
         print(f"| {measure} | {ours} | {baseline} | {ratio} | {target} | {verdict} |", flush=True)
 
 
