@@ -89,16 +89,15 @@ def test_an_emergency_answer_stops_the_quiz_with_the_emergency_advice(kb, tmp_pa
     child = spawn(tmp_path)  # bare `triage` starts the quiz
     child.expect(pattern(first.text))
     child.send(ENTER)  # "Yes" is the first line
-    child.expect(re.escape(kb.info.levels[Level.EMERGENCY].headline))
+    child.expect(pattern(kb.info.levels[Level.EMERGENCY].headline))
     shown = child.before + child.after
-    child.expect("Save your answers so far")
+    child.expect(re.escape("What next?"))  # the session's choice after what to do now
     shown += child.before
-    for rule in rules:
-        assert " ".join(rule.title.split())[:20] in " ".join(shown.split())
-    now = kb.advice[kb.info.levels[Level.EMERGENCY].advice[0]].text
+    assert " ".join(rules[0].title.split())[:20] in " ".join(shown.split())
+    now = kb.advice[kb.info.levels[Level.EMERGENCY].advice[0] + "-brief"].text
     assert " ".join(now.split())[:40] in " ".join(shown.split())
     assert pattern(kb.questions[1].text) not in shown
-    child.send("n")
+    child.send("q")  # finish without saving
     assert finish(child) == 0
     assert list(tmp_path.iterdir()) == []
 
@@ -110,6 +109,10 @@ def test_a_self_care_quiz_saved_with_save_is_reassessed_the_same(kb, tmp_path) -
     assert sections[0] == "emergency" and sections[-1] == "follow_up"
     child.send(ENTER)  # the first line of the review: show my result
     child.expect(re.escape(kb.info.levels[Level.SELF_CARE].headline))
+    child.expect(re.escape("What next?"))
+    child.send("s")  # save (to --save FILE) ...
+    child.expect("summary for your doctor")
+    child.send("n")  # ... without the summary
     child.expect("Saved your answers and result in")
     assert finish(child) == 0
 
@@ -153,6 +156,10 @@ def test_ctrl_c_keeps_the_answers_and_resume_finishes_the_quiz(kb, tmp_path) -> 
     asked = answer_questions(child, kb, {first.id, second.id})
     assert asked[0] == third.id
     child.send(ENTER)
+    child.expect(re.escape("What next?"))
+    child.send("s")
+    child.expect("summary for your doctor")
+    child.send("n")
     child.expect("Saved your answers and result in")
     child.expect("Removed the resume file")
     assert finish(child) == 0

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from triage.errors import KnowledgeError, Problem
-from triage.knowledge import read_yaml
+from triage.yamlfile import read_yaml
 
 FILE = "coverage.yaml"
 ID_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"

@@ -7,7 +7,7 @@ All problems are collected and reported together, each naming the file and the i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,9 +17,21 @@ from triage import conditions, kbcache
 from triage.conditions import Condition, ConditionError
 from triage.errors import KnowledgeError, Problem
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS, Cause, Level
+from triage.safe_text import one_line as printable
 from triage.unsure import UnsurePolicy
 
 FILES = ("ruleset.yaml", "questions.yaml", "rules.yaml", "advice.yaml", "sources.yaml")
+
+# Limits a knowledge base must stay within, far above what the rules need (67 rules, 46
+# questions, 62 advice texts, 43 sources; the largest condition has 21 tests, 6 levels deep),
+# so that a rule set that passes `triage check` also runs in reasonable time and memory.
+# Each limit crossed is reported with the file and the id. (The YAML itself is limited in
+# triage/yamlfile.py: file size, repeated keys, alias expansion.)
+MAX_ENTRIES = {"questions": 200, "rules": 1_000, "advice": 1_000, "sources": 1_000}
+MAX_TEXT = 4_000  # characters in one text (the longest advice text has about 700)
+MAX_CONDITION_TESTS = 64  # single tests (leaves) in one `when`
+MAX_CONDITION_DEPTH = 32  # all/any/at_least nested in one another (the engine takes 32)
+MAX_AT_LEAST = 64  # conditions listed in one at_least (compiled as a count, linear in size)
 Section = Literal["emergency", "basics", "follow_up"]
 QuestionKind = Literal["number", "single", "multi", "symptom"]
 AdviceKind = Literal["now", "safety_net", "self_help", "info"]
@@ -123,38 +135,12 @@ class KnowledgeBase:
         return {question.id: question for question in self.questions}
 
 
-# ---------------------------------------------------------------------------------------------
-# YAML that reads yes/no as words: clinicians write `fever: yes`, which YAML 1.1 would turn
-# into a boolean. Only true/false are booleans here, as in YAML 1.2. PyYAML is imported only
-# when rules are read from YAML: a knowledge base from the cache (kbcache) needs none.
-
-
-@cache
-def _yaml() -> tuple[Any, type]:
-    """PyYAML and the loader class."""
-    import yaml
-
-    base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class _Loader(base):  # type: ignore[misc]
-        pass
-
-    _Loader.yaml_implicit_resolvers = {
-        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    _Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool",
-        __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-        list("tTfF"),
-    )
-    return yaml, _Loader
-
-
 def read_yaml(path: Path) -> Any:
-    yaml, loader = _yaml()
-    with path.open(encoding="utf-8") as stream:
-        return yaml.load(stream, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    """The data of a rule file (see triage/yamlfile.py). PyYAML is imported only when rules
+    are read from YAML: a knowledge base from the cache (kbcache) needs none."""
+    from triage import yamlfile
+
+    return yamlfile.read_yaml(path)
 
 
 def default_directory() -> Path:
@@ -186,6 +172,13 @@ class _Collector:
             return []
         if not entries[key]:
             self.add(file, None, f"the '{key}:' list is empty")
+        limit = MAX_ENTRIES.get(key)
+        if limit is not None and len(entries[key]) > limit:
+            self.add(
+                file, None, f"{len(entries[key]):,} entries in '{key}:'; at most {limit:,} allowed"
+            )
+            return []
+        self.texts(file, entries[key])
         parsed = []
         for index, entry in enumerate(entries[key]):
             item = entry.get("id") if isinstance(entry, dict) else None
@@ -198,12 +191,51 @@ class _Collector:
                     self.add(file, str(item or f"entry {index + 1}"), text)
         return parsed
 
+    def texts(self, file: str, entries: list[Any]) -> None:
+        """Every text must be printable (newlines between paragraphs aside) and of a sensible
+        length: a control character in a title would reach people's terminals."""
+        for index, entry in enumerate(entries):
+            item = entry.get("id") if isinstance(entry, dict) else None
+            for where, text in _strings(entry):
+                problem = text_problem(text)
+                if problem:
+                    self.add(file, printable(item or f"entry {index + 1}"), f"{where}: {problem}")
+
     def unique(self, file: str, kind: str, ids: list[str]) -> None:
         seen: set[str] = set()
         for item in ids:
             if item in seen:
                 self.add(file, item, f"duplicate {kind} id")
             seen.add(item)
+
+
+def text_problem(text: str) -> str | None:
+    """What is wrong with a text of the knowledge base (None: nothing)."""
+    if len(text) > MAX_TEXT:
+        return f"{len(text):,} characters; at most {MAX_TEXT:,} allowed"
+    bad = next((c for c in text if not (c.isprintable() or c == "\n")), None)
+    if bad is not None:
+        return f"contains the control character {printable(bad)}; texts must be printable"
+    return None
+
+
+def _strings(data: Any, where: str = "") -> list[tuple[str, str]]:
+    """Every string in parsed YAML (keys and values) with its dotted path."""
+    found: list[tuple[str, str]] = []
+    pending: list[tuple[str, Any]] = [(where, data)]
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, str):
+            found.append((path or "(entry)", item))
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                name = f"{path}.{printable(key)}" if path else printable(key)
+                pending.append((name, value))
+                if isinstance(key, str):
+                    pending.append((name, key))
+        elif isinstance(item, list):
+            pending.extend((f"{path}[{i}]", value) for i, value in enumerate(item))
+    return found
 
 
 def _given(detail: Any) -> str:
@@ -288,16 +320,15 @@ def _read(path: Path, found: _Collector) -> Any:
         found.add(path.name, None, "file is missing")
     except (OSError, UnicodeDecodeError) as error:
         found.add(path.name, None, f"cannot be read: {error}")
-    except _yaml()[0].YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        found.add(path.name, None, f"YAML syntax error: {where}{getattr(error, 'problem', error)}")
+    except ValueError as error:  # yamlfile.YamlProblem: syntax, repeated keys, alias bombs
+        found.add(path.name, None, str(error))
     return None
 
 
 def _ruleset_info(raw: Any, found: _Collector) -> RulesetInfo | None:
     if raw is None:
         return None
+    found.texts("ruleset.yaml", [raw])
     try:
         return RulesetInfo.model_validate(raw)
     except ValidationError as error:
@@ -319,11 +350,42 @@ def _parse_conditions(
     for file, key, data in items:
         if data is None:
             continue
+        item = key.split(":", 1)[1]
+        too_big = _condition_size_problem(data)
+        if too_big:
+            found.add(file, item, f"when: {too_big}")
+            continue
         try:
             parsed[key] = conditions.parse(data)
         except ConditionError as error:
-            found.add(file, key.split(":", 1)[1], str(error))
+            found.add(file, item, str(error))
     return parsed
+
+
+def _condition_size_problem(data: Any) -> str | None:
+    """A `when` too large or too deep to compile and evaluate quickly (None: within limits).
+    Measured on the raw YAML, before parsing, without recursion."""
+    tests, deepest = 0, 0
+    pending: list[tuple[int, Any]] = [(0, data)]
+    while pending:
+        depth, node = pending.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_CONDITION_DEPTH:
+            return f"nested more than {MAX_CONDITION_DEPTH} levels deep"
+        if not isinstance(node, dict) or len(node) != 1:
+            continue  # not a condition: parse() says what is wrong with it
+        ((name, value),) = node.items()
+        if name in ("all", "any") and isinstance(value, list):
+            pending.extend((depth + 1, part) for part in value)
+        elif name == "at_least" and isinstance(value, dict) and isinstance(value.get("of"), list):
+            if len(value["of"]) > MAX_AT_LEAST:
+                return f"at_least lists {len(value['of'])} conditions; at most {MAX_AT_LEAST}"
+            pending.extend((depth + 1, part) for part in value["of"])
+        else:
+            tests += 1
+            if tests > MAX_CONDITION_TESTS:
+                return f"more than {MAX_CONDITION_TESTS} tests in one condition"
+    return None
 
 
 def _check_references(

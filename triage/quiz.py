@@ -62,6 +62,16 @@ class Asker(Protocol):
     def file_name(self, message: str, default: str) -> str:
         """A file name typed by the person (empty: do not save)."""
 
+    # -- the screens around the questions (triage.session) -----------------------------------
+
+    def choose(self, message: str, options: Sequence[tuple[str, str]]) -> str:
+        """One of the keys of `options` ((key, what it does) pairs, all shown), pressed once;
+        Enter chooses the first."""
+
+    def page(self, text: str, *, skippable: bool = True) -> None:
+        """Show a long text a screenful at a time, so that its first lines are read first;
+        the rest can be skipped when `skippable`."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Answers so far

@@ -34,17 +34,31 @@ class _ResumeFile(BaseModel):
     metadata: dict[str, Any] = {}
 
 
-def to_text(answers: Mapping[str, Any], ruleset: str, created: datetime) -> str:
-    """The resume file for the answers so far, as JSON text."""
+def to_text(
+    answers: Mapping[str, Any],
+    ruleset: str,
+    created: datetime,
+    *,
+    stopped: str | None = None,
+    note: str | None = None,
+) -> str:
+    """The resume file for the answers so far, as JSON text. `stopped` says why the quiz
+    stopped (a word such as "interrupted" or "emergency"), `note` the same for people; both go
+    into the metadata, so the file itself says that it is not a finished assessment."""
+    metadata: dict[str, Any] = {
+        "tool": "triage",
+        "tool_version": __version__,
+        "ruleset": ruleset,
+        "created": created.astimezone().isoformat(timespec="seconds"),
+    }
+    if stopped is not None:
+        metadata["stopped"] = stopped
+    if note is not None:
+        metadata["note"] = note
     data = {
         "resume": VERSION,
         "answers": {**answers, "symptoms": dict(answers.get("symptoms", {}))},
-        "metadata": {
-            "tool": "triage",
-            "tool_version": __version__,
-            "ruleset": ruleset,
-            "created": created.astimezone().isoformat(timespec="seconds"),
-        },
+        "metadata": metadata,
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -63,7 +77,7 @@ def read(path: str) -> dict[str, Any]:
         resume = _ResumeFile.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        where = inputs.shown(".".join(str(part) for part in first["loc"]), 120)
         problem = inputs.explain(first) if where != "resume" else _version_problem(first)
         raise InputError(name, problem, where) from None
     return _checked_partial(resume.answers, name)
@@ -81,7 +95,7 @@ def _checked_partial(given: dict[str, Any], name: str) -> dict[str, Any]:
         checked = Answers.model_validate({**given, **stand_ins}).model_dump(mode="json")
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(["answers", *(str(part) for part in first["loc"])])
+        where = inputs.shown(".".join(["answers", *(str(part) for part in first["loc"])]), 120)
         raise InputError(name, inputs.explain(first), where) from None
     partial = {key: checked[key] for key in given if key not in ("schema_version", "symptoms")}
     partial["symptoms"] = {key: checked["symptoms"][key] for key in given.get("symptoms") or {}}

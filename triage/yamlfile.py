@@ -1,0 +1,130 @@
+"""Reading the rule files (YAML) safely: the one module that imports PyYAML.
+
+A rule file is data a clinician writes, but a tool for health data must not trust it blindly:
+- `yes` and `no` are words, not booleans (clinicians write `fever: yes`); only true/false are
+  booleans, as in YAML 1.2;
+- a key given twice in one mapping is refused: YAML parsers keep the last value, so
+  `triage: emergency` followed by `triage: self_care` would silently lower a rule;
+- aliases are counted before anything is built: an alias that refers to itself, or aliases
+  that would expand past `MAX_NODES` nodes ("billion laughs"), are refused without expanding;
+- files larger than `MAX_BYTES` are refused.
+Each problem is a `YamlProblem` with the line and column. The real load uses PyYAML's C loader
+when it is available (fast); the guards read the parser's event stream first, which costs one
+more pass but never builds the expanded document.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 2_000_000  # the whole of rules/ is about 200 kB today
+MAX_NODES = 200_000  # nodes of one file after aliases are expanded (about 20,000 today)
+
+
+class YamlProblem(ValueError):
+    """A rule file that cannot be used; the message says where and why."""
+
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    pass
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def read_yaml(path: Path) -> Any:
+    """The data of a rule file. OSError and UnicodeDecodeError pass through (the caller says
+    the file cannot be read); everything wrong with the YAML itself is a YamlProblem."""
+    with path.open("rb") as stream:
+        raw = stream.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise YamlProblem(f"too large: a rule file is limited to {MAX_BYTES:,} bytes")
+    text = raw.decode("utf-8")
+    try:
+        _check_events(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or error
+        raise YamlProblem(f"YAML syntax error: {_where(mark)}{problem}") from None
+
+
+class _Collection:
+    """A mapping or sequence being read: its anchor and where it started (to size the anchor
+    once it ends), and for a mapping the keys seen so far and whether a key comes next."""
+
+    def __init__(self, is_mapping: bool, anchor: str | None, started: int) -> None:
+        self.is_mapping, self.anchor, self.started = is_mapping, anchor, started
+        self.keys: set[str] = set()
+        self.expect_key = True
+
+
+def _check_events(text: str) -> None:
+    """Refuse repeated keys, self-referring aliases and alias bombs, reading only events."""
+    sizes: dict[str, int] = {}  # anchor -> nodes in its expanded subtree
+    stack: list[_Collection] = []
+    total = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            anchor = str(event.anchor)
+            if any(open.anchor == anchor for open in stack):
+                raise YamlProblem(f"{_where(event.start_mark)}alias *{anchor} refers to itself")
+            if anchor not in sizes:
+                raise YamlProblem(f"{_where(event.start_mark)}unknown alias *{anchor}")
+            total += sizes[anchor]
+            _note(stack, event, f"*{anchor}")
+        elif isinstance(event, yaml.ScalarEvent):
+            total += 1
+            _note(stack, event, event.value)
+            if event.anchor is not None:
+                sizes[str(event.anchor)] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            total += 1
+            _note(stack, event, None)
+            name = str(event.anchor) if event.anchor is not None else None
+            stack.append(_Collection(isinstance(event, yaml.MappingStartEvent), name, total))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            ended = stack.pop()
+            if ended.anchor is not None:
+                sizes[ended.anchor] = total - ended.started + 1
+        if total > MAX_NODES:
+            raise YamlProblem(
+                f"{_where(event.start_mark)}too large once its aliases are expanded (more than "
+                f"{MAX_NODES:,} values); write the values out instead of nesting aliases"
+            )
+
+
+def _note(stack: list[_Collection], event: Any, key: str | None) -> None:
+    """Note a node inside the innermost open collection; a scalar key must be new there."""
+    if not stack or not stack[-1].is_mapping:
+        return
+    mapping = stack[-1]
+    if mapping.expect_key and key is not None:
+        if key == "<<":
+            raise YamlProblem(f"{_where(event.start_mark)}merge keys (<<) are not allowed")
+        if key in mapping.keys:
+            raise YamlProblem(
+                f"{_where(event.start_mark)}key {key!r} is given twice in the same mapping; "
+                "give each key once (YAML would silently keep only the last)"
+            )
+        mapping.keys.add(key)
+    mapping.expect_key = not mapping.expect_key
+
+
+def _where(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
