@@ -55,6 +55,9 @@ START_UP = StartUp()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # No pydantic plugin (a third-party package hooking into validation) ever sees a person's
+    # health answers, and start-up skips scanning every installed package for plugins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     with START_UP:
         return _run(argv)
 

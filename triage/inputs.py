@@ -142,8 +142,17 @@ def parse_json(text: str, name: str, *, single_line: bool = False) -> Any:
     """JSON that means what it says: no key given twice, no NaN or Infinity, no number of more
     than 4300 digits, no nesting deeper than the parser allows. `single_line`: the text is one
     line of a JSON lines input (a syntax error then names the column only)."""
+    repeated: list[str] = []  # keys given twice, as the parser meets them
+
+    def objects(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) == len(pairs):
+            return result  # the usual case: no walk over the data afterwards
+        repeated.append("")
+        return _object(pairs)
+
     try:
-        data = json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
+        data = json.loads(text, object_pairs_hook=objects, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         column = f"column {error.colno}"
         where = column if single_line else f"line {error.lineno}, {column}"
@@ -153,7 +162,7 @@ def parse_json(text: str, name: str, *, single_line: bool = False) -> Any:
     except ValueError as error:  # not a syntax error: too many digits, NaN, Infinity
         problem = "a number has too many digits" if "digits" in str(error) else shown(error)
         raise InputError(name, f"invalid JSON: {problem}") from None
-    duplicate = _first_duplicate(data)
+    duplicate = _first_duplicate(data) if repeated else None
     if duplicate is not None:
         # JSON parsers keep the last of two equal keys: {"fever": "yes", "fever": "no"} would
         # silently read as "no". A warning sign must never be lost that way.
