@@ -316,6 +316,7 @@ def test_ctrl_c_keeps_the_answers_in_a_resume_file(kb, tmp_path) -> None:
     data = resume_data(path)
     assert data["answers"]["location"] == ["lower_back"]
     assert data["metadata"]["ruleset"] == kb.label and data["metadata"]["stopped"] == "interrupted"
+    assert f"Continue with: {COMMAND} quiz --resume FILE" in data["metadata"]["note"]
     assert f"{COMMAND} quiz --resume {path.resolve()}" in script.text
 
 

@@ -528,3 +528,25 @@ def test_the_printed_command_works_as_printed(kb, tmp_path, started) -> None:
     assert done.stdout.startswith(f"=== {headline}")
     summary = tmp_path / "done.md"
     assert summary.read_text().startswith("# ") and summary.stat().st_mode & 0o777 == 0o600
+
+
+# ---------------------------------------------------------------------------------------------
+# The way back from the emergency stop
+
+
+def test_going_back_from_the_emergency_stop_in_a_real_terminal(kb, tmp_path) -> None:
+    first, second = kb.questions[0], kb.questions[1]
+    assert quiz.emergency_rules(kb, {"symptoms": {first.id: "yes"}}), "an emergency sign"
+    child = spawn(tmp_path, "quiz")
+    child.expect(pattern(first.text))
+    child.send(ENTER)  # "Yes" (the first choice today)
+    child.expect(r"\[b\] go back")
+    child.send("b")
+    child.expect(pattern(first.text))  # the same question again, "Yes" still selected
+    child.send(NO)
+    child.expect(pattern(second.text))
+    child.sendintr()
+    child.expect(r"--resume (\S+\.json)")
+    path = Path(child.match.group(1))
+    assert finish(child) == 130
+    assert saved_answers(path)["answers"]["symptoms"] == {first.id: "no"}

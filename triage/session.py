@@ -511,7 +511,7 @@ class Session:
         note = (
             f"The answers so far from a quiz that stopped before the end, because "
             f"{_BECAUSE[ending]}: not an assessment ('triage assess' cannot read it). "
-            "Continue with: triage quiz --resume FILE (this file)."
+            f"Continue with: {self.command} quiz --resume FILE (this file)."
         )
         return resume.to_text(answers, self.kb.label, self.clock(), stopped=ending.value, note=note)
 
