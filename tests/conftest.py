@@ -26,11 +26,12 @@ def load_scenario(path: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test (and every command a test starts) caches knowledge bases in a temporary
-    directory, never in the real home."""
+    """Every test (and every command a test starts) caches knowledge bases, and keeps fallback
+    resume files, in temporary directories, never in the real home."""
     directory = tmp_path_factory.mktemp("xdg-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(directory))
+        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
         yield directory
 
 
