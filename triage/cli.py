@@ -20,10 +20,19 @@ from typing import TYPE_CHECKING
 
 from triage import __version__
 from triage.errors import Problem, TriageError, UsageError
-from triage.output import EXIT_PIPE_CLOSED, OutputClosed, OutputError, discard, stdout
+from triage.output import (
+    EXIT_PIPE_CLOSED,
+    OutputClosed,
+    OutputError,
+    discard,
+    stdout,
+    to_stderr,
+)
 from triage.safe_text import one_line
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from triage.knowledge import KnowledgeBase
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -63,11 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    # No command: start the quiz (in a terminal; elsewhere `run_quiz` says what to do instead).
-    command: Callable[[argparse.Namespace], int] = getattr(args, "run", run_quiz)
     try:
+        args = build_parser().parse_args(argv)  # --help and --version print too
+        # No command: the quiz (in a terminal; elsewhere `run_quiz` says what to do instead).
+        command: Callable[[argparse.Namespace], int] = getattr(args, "run", run_quiz)
         return command(args)
     except OutputClosed:  # the reader went away (e.g. `| head`): nothing more to say
         discard()
@@ -96,12 +104,23 @@ def fail(message: str, code: int) -> int:
 
 
 def note(message: str) -> None:
-    if sys.stderr is not None:
-        print(f"triage: {one_line(message, limit=4000)}", file=sys.stderr)
+    to_stderr(f"triage: {one_line(message, limit=4000)}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse writes help and --version to standard output and ignores a failed write; here
+    they go through `output.stdout` like everything else the commands print, so a closed pipe
+    ends quietly and a full disk is reported. (Usage errors still go to standard error.)"""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message and (file is None or file is sys.stdout):
+            stdout.print(message, end="")
+        else:
+            super()._print_message(message, file)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--rules",
         metavar="DIR",
@@ -109,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="use the knowledge base in DIR instead of the built-in rules/",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="triage",
         parents=[common],
         description="Back-pain triage: answers -> how urgently to get help, with the reasons. "
@@ -315,7 +334,7 @@ def run_check(args: argparse.Namespace) -> int:
         problems = _engine_problems(directory)
     if problems:
         for problem in problems:
-            print(one_line(f"{directory}/{problem}", limit=4000), file=sys.stderr)
+            to_stderr(one_line(f"{directory}/{problem}", limit=4000))
         return fail(f"{len(problems)} problem(s) in {directory}", EXIT_USAGE)
     kb = knowledge.load(directory)
     stdout.print(
@@ -348,7 +367,7 @@ def run_quiz(args: argparse.Namespace) -> int:
     """The interactive quiz; only this command loads the prompt library. Every way it can end
     keeps the answers (see triage.session); the exit code says how it ended."""
     for name, stream in (("standard input", sys.stdin), ("standard output", sys.stdout)):
-        if not stream.isatty():
+        if stream is None or not stream.isatty():  # None: closed (`<&-`, `>&-`)
             raise UsageError(
                 f"{name} is not a terminal, so the quiz cannot run here; to triage answers "
                 "from a file use 'triage assess FILE' (or 'triage assess -' for standard input)"
