@@ -22,7 +22,7 @@ from typing import IO
 
 from triage.knowledge import KnowledgeBase
 from triage.models import AdviceItem, Level, PainType, Reason, Result
-from triage.safe_text import one_line, prose
+from triage.safe_text import json_visible, one_line, prose
 
 WIDTH = 78  # output that is not a terminal: the same wrapping everywhere, so it is reproducible
 MAX_WIDTH = 100  # longer lines are hard to read, however wide the terminal
@@ -72,7 +72,7 @@ def output_width(stream: IO[str] | None = None) -> int:
 
 
 def to_json(result: Result) -> str:
-    return result.model_dump_json(indent=2)
+    return json_visible(result.model_dump_json(indent=2))
 
 
 def to_json_line(result: Result) -> str:
@@ -83,7 +83,7 @@ def to_json_line(result: Result) -> str:
     """
     head = result.model_dump_json(exclude={"advice"})
     advice = ",".join(_item_json(item) for item in result.advice)
-    return f'{head[:-1]},"advice":[{advice}]}}'
+    return json_visible(f'{head[:-1]},"advice":[{advice}]}}')
 
 
 _ITEM_JSON: dict[int, tuple[AdviceItem, str]] = {}  # about one entry per advice text
