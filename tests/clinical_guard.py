@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from triage import conditions, outcome, quiz
+from triage import conditions, outcome, quiz, unsure
 from triage.conditions import AllOf, AnyOf, AtLeast, Condition, Leaf
 from triage.knowledge import KnowledgeBase, Rule
 from triage.models import (
@@ -43,7 +43,6 @@ from triage.models import (
     SYMPTOMS,
     Answers,
     Duration,
-    Level,
 )
 
 Case = Mapping[str, Any]
@@ -67,7 +66,7 @@ def holds(condition: Condition, facts: Mapping[str, Any]) -> bool:
 
 
 def facts_of(answers: Mapping[str, Any]) -> dict[str, Any]:
-    return conditions.to_facts(answers)
+    return dict(answers)  # conditions read answers in the answers-file form
 
 
 def rule_condition(kb: KnowledgeBase, rule: Rule) -> Condition:
@@ -140,7 +139,7 @@ def sign_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
         for path, node in _nodes(condition):
             if not isinstance(node, Leaf):
                 continue
-            without = conditions.widen_unsure(_replace_at(condition, path, Leaf(node.field)))
+            without = unsure.accepting_unsure(_replace_at(condition, path, Leaf(node.field)))
             if not any(holds(condition, f) and not holds(without, f) for f in fired_by):
                 gaps.append(
                     f"{rule.id}: no scenario naming it in 'fires' depends on "
@@ -252,7 +251,7 @@ def threshold_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
             facts = facts_of(case["answers"])
             expect = case["expect"]
             if threshold.rule in expect.get("fires", []) and holds(condition, facts):
-                tighter = conditions.widen_unsure(threshold.tighter)
+                tighter = unsure.accepting_unsure(threshold.tighter)
                 inside = inside or not holds(tighter, facts)
             if threshold.rule in expect.get("not_fires", []) and not holds(condition, facts):
                 outside = outside or holds(threshold.looser, facts)
@@ -353,8 +352,8 @@ def _as_fired(kb: KnowledgeBase, rule: Rule) -> Condition:
     """The widest form in which the rule gives a reason: with 'Not sure' counted as yes when
     the ruleset's unsure policy gives the rule an unsure variant."""
     condition = rule_condition(kb, rule)
-    if rule.triage.lowered() is not Level.SELF_CARE:
-        return conditions.widen_unsure(condition)
+    if unsure.unsure_level(rule.triage, kb.info.unsure_policy) is not None:
+        return unsure.accepting_unsure(condition)
     return condition
 
 

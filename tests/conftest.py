@@ -1,8 +1,10 @@
-"""Shared fixtures: the real knowledge base (loaded once) and the scenario files."""
+"""Shared fixtures: a private cache directory, the real knowledge base (loaded once) and the
+scenario files."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,17 @@ def load_scenario(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test (and every command a test starts) caches knowledge bases, and keeps fallback
+    resume files, in temporary directories, never in the real home."""
+    directory = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(directory))
+        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
+        yield directory
+
+
 @pytest.fixture(scope="session")
-def kb() -> KnowledgeBase:
+def kb(private_cache: Path) -> KnowledgeBase:
     return knowledge.load()

@@ -13,9 +13,12 @@ following the language documented in triage/conditions.py:
 
 It shares no code with triage.conditions or the durable-rules engine, so when both agree on
 thousands of answer sets, the compiler and the engine adapter are doing what the language says.
-The rule names it produces are the engine's: 'rule:ID', 'unsure:ID' (the rule with each test for
-a symptom 'yes' also accepting 'unsure'; only for rules whose level lowered by one is not
-self_care) and 'advice:ID' (self-help advice with a `when`).
+It reports what fires as the engine's records do, as (kind, id, unsure) triples: ("rule", ID,
+False) for a rule; ("rule", ID, True) for the rule with each test for a symptom 'yes' also
+accepting 'unsure', where the ruleset's "Not sure" policy lets such a firing count (the one
+thing taken from triage: `triage.unsure.unsure_level`, the policy named in ruleset.yaml);
+("advice", ID, False) for self-help advice with a `when`. Questions whose `when` holds are
+reported apart, by `questions_to_ask`, as the engine does.
 
 It also makes answers: random answer sets, and answer sets that satisfy a given condition, so
 that rules with several conditions are exercised too.
@@ -31,6 +34,9 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
+from triage.models import Level
+from triage.unsure import unsure_level
+
 # The order of the triage levels is part of the contract (spec: least to most urgent).
 LEVELS = ("self_care", "soon", "urgent", "emergency")
 NOT_ANSWERED = "not_answered"
@@ -39,10 +45,6 @@ NUMBER_TESTS = ("gte", "gt", "lte", "lt")
 
 def rank(level: str) -> int:
     return LEVELS.index(level)
-
-
-def lowered(level: str) -> str:
-    return LEVELS[max(rank(level) - 1, 0)]
 
 
 def read(path: Path) -> Any:
@@ -61,12 +63,14 @@ class Knowledge:
     question_conditions: dict[str, Any]
     rules: tuple[tuple[str, str, Any], ...]  # (id, level, when)
     advice_conditions: dict[str, Any]
+    unsure_policy: Any  # the name in ruleset.yaml
 
     def field_kind(self, field: str) -> str:
         return self.kinds[field]
 
 
 def load(directory: Path) -> Knowledge:
+    policy = read(directory / "ruleset.yaml")["unsure_policy"]
     questions = read(directory / "questions.yaml")["questions"]
     rules = read(directory / "rules.yaml")["rules"]
     advice = read(directory / "advice.yaml")["advice"]
@@ -79,6 +83,7 @@ def load(directory: Path) -> Knowledge:
         question_conditions={q["id"]: q["when"] for q in questions if "when" in q},
         rules=tuple((r["id"], r["triage"], r["when"]) for r in rules),
         advice_conditions={a["id"]: a["when"] for a in advice if "when" in a},
+        unsure_policy=policy,
     )
 
 
@@ -151,19 +156,29 @@ def has_unsure_variant(kb: Knowledge, condition: Any) -> bool:
     return "yes" in wanted and "unsure" not in wanted
 
 
-def fired(kb: Knowledge, answers: dict[str, Any]) -> frozenset[str]:
-    """The names the engine should report for complete or partial answers."""
-    names = set()
+def level_if_unsure(kb: Knowledge, level: str) -> str | None:
+    """The level of a rule that holds only with 'unsure' counted as 'yes' (None: it does not
+    fire then), by the ruleset's policy."""
+    lowered = unsure_level(Level(level), kb.unsure_policy)
+    return None if lowered is None else lowered.value
+
+
+Firing = tuple[str, str, bool]  # (kind, id, unsure), as the engine's records
+
+
+def fired(kb: Knowledge, answers: dict[str, Any]) -> frozenset[Firing]:
+    """What the engine should report for complete or partial answers."""
+    found: set[Firing] = set()
     for rule_id, level, condition in kb.rules:
         if holds(kb, condition, answers):
-            names.add(f"rule:{rule_id}")
-        variant = has_unsure_variant(kb, condition) and lowered(level) != "self_care"
+            found.add(("rule", rule_id, False))
+        variant = has_unsure_variant(kb, condition) and level_if_unsure(kb, level) is not None
         if variant and holds(kb, condition, answers, widen=True):
-            names.add(f"unsure:{rule_id}")
+            found.add(("rule", rule_id, True))
     for advice_id, condition in kb.advice_conditions.items():
         if holds(kb, condition, answers):
-            names.add(f"advice:{advice_id}")
-    return frozenset(names)
+            found.add(("advice", advice_id, False))
+    return frozenset(found)
 
 
 def questions_to_ask(kb: Knowledge, answers: dict[str, Any]) -> frozenset[str]:
@@ -176,14 +191,15 @@ def questions_to_ask(kb: Knowledge, answers: dict[str, Any]) -> frozenset[str]:
 
 
 def expected_level(kb: Knowledge, answers: dict[str, Any]) -> str:
-    """The triage level the rules give: the highest level among the rules that fire, an unsure
-    variant counting one level lower; self_care when nothing fires."""
+    """The triage level the rules give: the highest level among the rules that fire, a rule
+    that holds only with 'unsure' counted as 'yes' at the policy's level; self_care when nothing
+    fires."""
     levels = ["self_care"]
     for _rule_id, level, condition in kb.rules:
         if holds(kb, condition, answers):
             levels.append(level)
         elif holds(kb, condition, answers, widen=True):
-            levels.append(lowered(level))
+            levels.append(level_if_unsure(kb, level) or "self_care")
     return max(levels, key=rank)
 
 

@@ -22,10 +22,10 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-from triage import conditions, knowledge
+from triage import knowledge, unsure
 from triage.conditions import AllOf, AnyOf, AtLeast, Condition, Leaf
 from triage.knowledge import KnowledgeBase, Rule
-from triage.models import LIST_FIELDS, Level
+from triage.models import LIST_FIELDS
 
 PATH = Path(__file__).parent / "rules-snapshot.txt"
 COMMAND = "python -m tests.snapshot --update"
@@ -60,6 +60,7 @@ def _levels(kb: KnowledgeBase) -> Iterator[str]:
         info = kb.info.levels[level]
         self_help = "with self-help" if info.self_help else "no self-help"
         yield f"{level.value}: advice {', '.join(info.advice)}; {self_help}"
+    yield f"'Not sure' policy: {kb.info.unsure_policy}"
     yield f"any 'Not sure' reason adds: {', '.join(kb.info.unsure_advice)}"
 
 
@@ -69,7 +70,7 @@ def _rule(kb: KnowledgeBase, rule: Rule) -> list[str]:
     lines = [
         f"{rule.id}  [{rule.triage.value}]  suspected: {causes}",
         f"  title: {rule.title}",
-        f"  if 'Not sure': {_unsure_level(rule, condition)}",
+        f"  if 'Not sure': {_unsure_level(kb, rule, condition)}",
         *_when("  fires", condition),
         f"  advice: {', '.join(rule.advice) or 'none'}",
         f"  sources: {', '.join(rule.sources)}",
@@ -77,12 +78,12 @@ def _rule(kb: KnowledgeBase, rule: Rule) -> list[str]:
     return lines
 
 
-def _unsure_level(rule: Rule, condition: Condition) -> str:
+def _unsure_level(kb: KnowledgeBase, rule: Rule, condition: Condition) -> str:
     """The level a reason resting on a 'Not sure' answer gets (the ruleset's unsure policy)."""
-    if conditions.widen_unsure(condition) == condition:
+    if unsure.accepting_unsure(condition) == condition:
         return "no warning-sign answer to be unsure about"
-    lowered = rule.triage.lowered()
-    return "does not fire" if lowered is Level.SELF_CARE else f"fires at {lowered.value}"
+    level = unsure.unsure_level(rule.triage, kb.info.unsure_policy)
+    return "does not fire" if level is None else f"fires at {level.value}"
 
 
 def _question(kb: KnowledgeBase, question_id: str) -> list[str]:

@@ -1,9 +1,9 @@
 """Cross-check the durable-rules engine against an independent evaluator of the `when:` language.
 
-On thousands of answer sets both must fire exactly the same names ('rule:ID', 'unsure:ID',
-'advice:ID') and choose the same follow-up questions. A disagreement is a bug in the compiler
-(triage/conditions.py), the engine adapter (triage/engine.py) or the facts it is given, which
-the hand-written scenarios cannot find because they only look at a few answers each.
+On thousands of answer sets both must fire exactly the same records (rules, their "Not sure"
+variants, self-help advice, follow-up questions). A disagreement is a bug in the parser
+(triage/conditions.py), the compiler or the facts (triage/engine.py), or durable-rules itself,
+which the hand-written scenarios cannot find because they only look at a few answers each.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 import reference_evaluator as reference
 from hypothesis import given, settings
 
-from triage import conditions, engine, knowledge
+from triage import engine, knowledge, outcome
 from triage.models import Answers
 
 SETS = 4000  # answer sets per seeded run: about a second and a half of engine time
@@ -26,9 +26,13 @@ def ref() -> reference.Knowledge:
     return reference.load(knowledge.default_directory())
 
 
-def engine_names(kb: knowledge.KnowledgeBase, data: dict[str, Any]) -> frozenset[str]:
+def records(fired: frozenset[engine.Fired]) -> frozenset[reference.Firing]:
+    return frozenset((item.kind, item.id, item.unsure) for item in fired)
+
+
+def engine_names(kb: knowledge.KnowledgeBase, data: dict[str, Any]) -> frozenset[reference.Firing]:
     answers = Answers.model_validate(data)
-    return engine.for_knowledge(kb).fire(conditions.to_facts(answers.model_dump(mode="json")))
+    return records(engine.for_knowledge(kb).fire(answers.model_dump(mode="json")))
 
 
 def generated(ref: reference.Knowledge, seed: int, count: int) -> list[dict[str, Any]]:
@@ -51,7 +55,7 @@ def generated(ref: reference.Knowledge, seed: int, count: int) -> list[dict[str,
     return sets
 
 
-def describe(data: dict[str, Any], ours: frozenset[str], theirs: frozenset[str]) -> str:
+def describe(data: dict[str, Any], ours: frozenset[Any], theirs: frozenset[Any]) -> str:
     return (
         f"answers {data}\n  only the engine fired: {sorted(ours - theirs)}"
         f"\n  only the reference fired: {sorted(theirs - ours)}"
@@ -65,13 +69,14 @@ def test_the_generated_answers_are_valid_and_exercise_every_rule(ref) -> None:
     for data in sets:
         Answers.model_validate(data)  # every generated set is a valid answers file
         seen |= reference.fired(ref, data)
-    every_name = {f"rule:{rule_id}" for rule_id, _level, _when in ref.rules}
+    every_name = {("rule", rule_id, False) for rule_id, _level, _when in ref.rules}
     every_name |= {
-        f"unsure:{rule_id}"
+        ("rule", rule_id, True)
         for rule_id, level, when in ref.rules
-        if reference.has_unsure_variant(ref, when) and reference.lowered(level) != "self_care"
+        if reference.has_unsure_variant(ref, when)
+        and reference.level_if_unsure(ref, level) is not None
     }
-    every_name |= {f"advice:{advice_id}" for advice_id in ref.advice_conditions}
+    every_name |= {("advice", advice_id, False) for advice_id in ref.advice_conditions}
     assert every_name - seen == set(), "names no generated answer set fires"
 
 
@@ -89,15 +94,15 @@ def test_skip_logic_asks_exactly_the_questions_the_reference_says(kb, ref) -> No
     """During the quiz the answers are partial (required fields still missing, symptoms given as
     JSON booleans or words): the skip logic and the early emergency check must still agree."""
     rng = random.Random(11)
-    eng = engine.for_knowledge(kb)
     mismatches = []
     for data in generated(ref, seed=3, count=SETS // 2):
         so_far = reference.partial(ref, data, rng)
-        facts = conditions.to_facts(so_far)
-        asked, expected = eng.questions_to_ask(facts), reference.questions_to_ask(ref, so_far)
+        asked = outcome.questions_to_ask(kb, so_far)
+        expected = reference.questions_to_ask(ref, so_far)
         if asked != expected:
             mismatches.append(describe(so_far, asked, expected))
-        ours, theirs = eng.fire(facts), reference.fired(ref, so_far)
+        ours = records(engine.for_knowledge(kb).fire(so_far))
+        theirs = reference.fired(ref, so_far)
         if ours != theirs:
             mismatches.append(describe(so_far, ours, theirs))
     assert not mismatches, f"{len(mismatches)} disagreements, first: {mismatches[0]}"
@@ -131,7 +136,9 @@ def test_the_reference_evaluator_can_disagree(kb, ref) -> None:
         "duration": "1_to_4_weeks",
         "symptoms": {"bladder_bowel": "yes"},
     }
-    assert "rule:CES-BLADDER-BOWEL" in engine_names(kb, data) & reference.fired(ref, data)
+    assert ("rule", "CES-BLADDER-BOWEL", False) in engine_names(kb, data) & reference.fired(
+        ref, data
+    )
     broken = reference.Knowledge(
         **{
             **ref.__dict__,

@@ -21,7 +21,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir_support import items_by_link, put, random_answer, with_whens
 
-from triage import conditions, document, engine, fhir, outcome
+from triage import conditions, document, fhir, outcome
 from triage.cli import main
 from triage.conditions import AllOf, AnyOf, AtLeast, Condition, Leaf
 from triage.knowledge import KnowledgeBase
@@ -146,7 +146,6 @@ def test_enable_when_agrees_with_the_quiz_skip_logic(questionnaire, kb) -> None:
     logic asks is enabled in FHIR; where the translation is exact, exactly those are."""
     rng = random.Random(20250115)
     items = items_by_link(questionnaire)
-    skip_logic = engine.for_knowledge(kb)
     approximate = {
         q.id
         for q in kb.questions
@@ -156,9 +155,7 @@ def test_enable_when_agrees_with_the_quiz_skip_logic(questionnaire, kb) -> None:
     for _ in range(300):
         partial: dict[str, Any] = {}
         for question in kb.questions:
-            asked = question.when is None or question.id in skip_logic.questions_to_ask(
-                conditions.to_facts(partial)
-            )
+            asked = question.when is None or question.id in outcome.questions_to_ask(kb, partial)
             enabled = fhir_enabled(items[question.id], partial)
             if question.id in approximate:
                 assert enabled or not asked, (question.id, partial)
@@ -229,7 +226,7 @@ def test_enable_when_is_exact_or_wider_never_narrower(when, kb) -> None:
     wider = 0
     for _ in range(2000):
         partial = random_partial(rng, kb)
-        holds = condition_holds(condition, conditions.to_facts(partial))
+        holds = condition_holds(condition, partial)
         enabled = fhir_enabled(item, partial)
         assert enabled or not holds, (translated, partial)
         if exact:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from triage import files
+from triage import files, signals
 from triage.errors import FileExistsRefused, TriageError, UsageError
 
 TEXT = '{"answers": {"age": 40}}\n'
@@ -188,3 +190,92 @@ def test_a_folder_without_write_permission(tmp_path, monkeypatch) -> None:
 def test_write_errors_are_triage_errors_the_command_line_reports() -> None:
     """Callers (the quiz, the command line) catch TriageError; a raw OSError would crash them."""
     assert issubclass(UsageError, TriageError) and issubclass(FileExistsRefused, TriageError)
+
+
+# ---------------------------------------------------------------------------------------------
+# Signals during a write: the file is finished (or cleaned up) first, then the signal acts
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_during_a_write_acts_once_the_file_is_complete(
+    tmp_path, monkeypatch, number
+) -> None:
+    real_fsync = os.fsync
+    path = tmp_path / "a.json"
+
+    def signalled_fsync(descriptor: int) -> None:
+        os.kill(os.getpid(), number)  # e.g. the terminal closes while the disk is busy
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", signalled_fsync)
+    expected = KeyboardInterrupt if number == signal.SIGINT else signals.Stop
+    with signals.handled(), pytest.raises(expected):
+        files.write_atomic(path, TEXT)
+    assert path.read_text() == TEXT and mode(path) == 0o600
+    assert leftovers(tmp_path, {"a.json"}) == []
+
+
+def test_outside_a_quiz_a_signal_during_a_write_keeps_its_own_effect(tmp_path, monkeypatch) -> None:
+    seen: list[tuple[int, bool]] = []
+    path = tmp_path / "a.json"
+
+    def handler(number: int, frame: object) -> None:
+        seen.append((number, path.exists()))
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        real_fsync = os.fsync
+
+        def signalled_fsync(descriptor: int) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert seen == []  # held back while the file is written
+            real_fsync(descriptor)
+
+        monkeypatch.setattr(os, "fsync", signalled_fsync)
+        files.write_atomic(path, TEXT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == [(signal.SIGTERM, True)]
+    assert signal.getsignal(signal.SIGTERM) is previous
+
+
+def test_a_signal_while_saving_on_the_way_out_is_only_noted(tmp_path) -> None:
+    with signals.handled():
+        with signals.shielded():
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGTERM)
+            files.write_atomic(tmp_path / "a.json", TEXT)
+        assert signals.received() == signal.SIGTERM
+    assert (tmp_path / "a.json").read_text() == TEXT
+
+
+# ---------------------------------------------------------------------------------------------
+# Fallback places for answers that cannot be saved where planned
+
+
+def test_fallback_places_are_the_state_folder_home_and_temp(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    assert files.fallback_directories() == [
+        tmp_path / "state" / "triage",
+        tmp_path / "home",
+        tmp_path / "tmp",
+    ]
+    monkeypatch.setenv("XDG_STATE_HOME", "relative/path")  # invalid by the XDG specification
+    assert files.fallback_directories()[0] == tmp_path / "home" / ".local" / "state" / "triage"
+
+
+def test_a_fallback_folder_is_created_private(tmp_path) -> None:
+    folder = tmp_path / "state" / "triage"
+    assert files.prepared(folder) and mode(folder) == 0o700
+    (tmp_path / "file").write_text("")
+    assert not files.prepared(tmp_path / "file" / "triage")
+
+
+def test_free_names_of_any_suffix(tmp_path) -> None:
+    (tmp_path / "back-pain.md").write_text("")
+    assert files.free_path(tmp_path, "back-pain", ".md") == tmp_path / "back-pain-2.md"
+    assert files.free_path(tmp_path, "back-pain") == tmp_path / "back-pain.json"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import load_scenario, scenario_files
-from triage import conditions, knowledge, outcome
+from triage import conditions, knowledge, outcome, render
 from triage.models import SYMPTOMS, Answers, Cause, Level
 
 
@@ -28,6 +28,9 @@ def test_every_advice_id_resolves_and_every_advice_text_is_used(kb) -> None:
     referenced |= {a for info in kb.info.levels.values() for a in info.advice}
     referenced |= set(kb.info.unsure_advice)
     assert referenced <= set(kb.advice)
+    referenced |= {
+        a + render.BRIEF for a in referenced if a + render.BRIEF in kb.advice
+    }  # short forms
     self_help = {a.id for a in kb.advice.values() if a.kind == "self_help"}
     assert set(kb.advice) - referenced == self_help, "info/now/safety-net texts must be used"
 

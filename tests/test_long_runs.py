@@ -1,6 +1,7 @@
 """Long runs and threads: many assessments in one process without errors or memory growth (the
-engine deletes every durable-rules session, so the limit of 1024 live sessions per ruleset is
-never reached), and assessments from several threads at once give the single-threaded results.
+engine keeps one durable-rules session per ruleset and retracts each fact, so neither its
+memory nor the limit of 1024 live sessions per ruleset grows; a failed assessment drops its
+session), and assessments from several threads at once give the single-threaded results.
 
 The full 100,000-assessment run is the benchmark's job; these are the same checks, smaller.
 """
@@ -9,8 +10,8 @@ from __future__ import annotations
 
 import gc
 import random
+import subprocess
 import sys
-import threading
 import tracemalloc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 import reference_evaluator as reference
 
-from triage import conditions, engine, knowledge, outcome
+from triage import engine, knowledge, outcome
 from triage.errors import EngineError
 from triage.models import Answers
 
@@ -91,43 +92,57 @@ def test_python_memory_stays_flat(kb, answer_sets) -> None:
     assert growth < 200_000, f"Python memory grew by {growth:,} bytes in 1000 runs"
 
 
-def test_skip_logic_also_deletes_its_sessions(kb, answer_sets) -> None:
+def test_the_skip_logic_session_stays_clean_too(kb, answer_sets) -> None:
     eng = engine.for_knowledge(kb)
+    expected = [eng.questions_to_ask(a.model_dump(mode="json")) for a in answer_sets]
     for index in range(DURABLE_SESSION_LIMIT + 200):
         answers = answer_sets[index % len(answer_sets)]
-        eng.questions_to_ask(conditions.to_facts(answers.model_dump(mode="json")))
+        assert (
+            eng.questions_to_ask(answers.model_dump(mode="json"))
+            == expected[index % len(answer_sets)]
+        )
 
 
-def test_a_failing_rule_action_is_loud_and_still_frees_its_session(monkeypatch) -> None:
-    """durable-rules swallows exceptions in actions; the engine raises them, and deletes the
-    session anyway (in `finally`), so failures cannot use up the 1024 sessions either."""
+def test_failures_are_loud_and_never_use_up_the_sessions(kb, monkeypatch) -> None:
+    """A failure inside durable-rules drops the session it happened in (and starts a fresh
+    one), so failing again and again cannot reach durable-rules' 1024 sessions either."""
+    eng = engine.for_knowledge(kb)
+    real = engine.core
 
-    def failing_action(self, name):
-        def fail(context) -> None:
-            raise RuntimeError(f"action {name} broke")
+    class FailsAfterStarting:
+        def __getattr__(self, name: str):
+            if name == "complete_and_start_action":
 
-        return fail
+                def fail(*args):
+                    raise real.error("Could not complete and start action, error code: 999")
 
+                return fail
+            return getattr(real, name)
+
+    facts = {"age": 40, "location": ["lower_back"], "duration": "1_to_4_weeks"}
     with monkeypatch.context() as patch:
-        patch.setattr(engine._Host, "get_action", failing_action)
-        broken = engine.Engine(knowledge.load())  # its actions are bound when registered
-    facts = conditions.to_facts({"age": 40, "location": ["lower_back"], "duration": "1_to_4_weeks"})
-    for _ in range(DURABLE_SESSION_LIMIT + 100):
-        with pytest.raises(EngineError, match="a rule action failed"):
-            broken.fire(facts)
+        patch.setattr(engine, "core", FailsAfterStarting())
+        for _ in range(DURABLE_SESSION_LIMIT + 100):
+            with pytest.raises(EngineError, match="error code: 999"):
+                eng.fire({**facts, "symptoms": {"fever": "yes"}})
+    assert outcome.assess(Answers.model_validate({**facts, "symptoms": {"fever": "yes"}}), kb)
 
 
-def test_durable_rules_timer_threads_are_never_started(kb) -> None:
-    """durable-rules' Host polls its rulesets from two timer threads that run actions outside
-    the engine's lock; with them running, a short thread switch interval gave wrong results."""
-    engine.for_knowledge(kb).fire(conditions.to_facts({"age": 40}))
-    durable = [
-        thread
-        for thread in threading.enumerate()
-        if isinstance(thread, threading.Timer)
-        and "durable" in getattr(getattr(thread, "function", None), "__module__", "")
-    ]
-    assert durable == []
+def test_durable_rules_python_host_is_never_used() -> None:
+    """durable-rules' Python Host polls its rulesets from two timer threads that run actions
+    outside the engine's lock; the engine talks to the C core alone, so neither the Host's
+    module nor its threads ever exist."""
+    script = (
+        "import sys, threading\n"
+        "from triage import knowledge, outcome\n"
+        "from triage.models import Answers\n"
+        "answers = {'age': 40, 'location': ['lower_back'], 'duration': '1_to_4_weeks'}\n"
+        "outcome.assess(Answers.model_validate(answers), knowledge.load())\n"
+        "print('durable.engine' in sys.modules, threading.active_count())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "1"]
 
 
 def test_threads_give_the_single_threaded_results(kb, answer_sets, tiny_switch_interval) -> None:

@@ -9,7 +9,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,14 +39,30 @@ COMMANDS = {
     "assess-json": ["assess", "{answers}", "--json"],
     "assess-markdown": ["assess", "{answers}", "--format", "markdown"],
     "batch": ["assess", "--batch", "{lines}"],
+    "batch-stdin": ["assess", "--batch", "-"],
     "rules": ["rules"],
     "schema": ["schema"],
+    "schema-document": ["schema", "--document"],
     "fhir": ["fhir", "--questionnaire"],
+    "fhir-response": ["fhir", "{answers}"],
+    "fhir-result": ["fhir", "{answers}", "--result"],
+    "check": ["check"],
+    "help": ["--help"],
+    "command-help": ["assess", "--help"],
+    "version": ["--version"],
 }
 
 
-def command(name: str, inputs: dict[str, str]) -> list[str]:
-    return [SCRIPT, *(part.format(**inputs) for part in COMMANDS[name])]
+def run(name: str, inputs: dict[str, str], **streams: Any) -> subprocess.CompletedProcess[bytes]:
+    """Run command `name` with the batch lines on standard input (for `--batch -`); `streams`
+    are subprocess.run's stdout/stderr/preexec_fn."""
+    argv = [SCRIPT, *(part.format(**inputs) for part in COMMANDS[name])]
+    with open(inputs["lines"], "rb") as stdin:
+        return subprocess.run(argv, stdin=stdin, env=env(), timeout=60, **streams)
+
+
+def close(descriptor: int) -> Callable[[], None]:
+    return lambda: os.close(descriptor)  # runs in the child before exec
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -54,9 +72,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(name, inputs) -> None:
     read, write = os.pipe()
     os.close(read)
     try:
-        done = subprocess.run(
-            command(name, inputs), stdout=write, stderr=subprocess.PIPE, env=env(), timeout=60
-        )
+        done = run(name, inputs, stdout=write, stderr=subprocess.PIPE)
     finally:
         os.close(write)
     assert done.returncode == 141, done.stderr
@@ -64,7 +80,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(name, inputs) -> None:
 
 
 def test_head_on_a_long_batch_ends_quietly(inputs) -> None:
-    shell = f"{command('batch', inputs)[0]} assess --batch {inputs['lines']} | head -c 100"
+    shell = f"{SCRIPT} assess --batch {inputs['lines']} | head -c 100"
     done = subprocess.run(
         ["bash", "-c", f'{shell}; echo "status=${{PIPESTATUS[0]}}" >&2'],
         capture_output=True,
@@ -79,9 +95,7 @@ def test_head_on_a_long_batch_ends_quietly(inputs) -> None:
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_a_full_disk_is_reported_as_an_output_fault(name, inputs) -> None:
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            command(name, inputs), stdout=full, stderr=subprocess.PIPE, env=env(), timeout=60
-        )
+        done = run(name, inputs, stdout=full, stderr=subprocess.PIPE)
     err = done.stderr.decode()
     assert done.returncode == 2, err
     (line,) = err.splitlines()
@@ -92,20 +106,81 @@ def test_a_full_disk_is_reported_as_an_output_fault(name, inputs) -> None:
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_a_closed_standard_output_is_one_line_and_exit_2(name, inputs) -> None:
-    done = subprocess.run(
-        command(name, inputs),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env(),
-        timeout=60,
-        pass_fds=(),
-        preexec_fn=lambda: os.close(1),  # noqa: PLW1509
-    )
+    done = run(name, inputs, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=close(1))
     err = done.stderr.decode()
     assert done.returncode == 2, err
     assert err.splitlines() == [
         "triage: error: standard output is closed, so nothing can be printed"
     ]
+
+
+# Standard error: where faults are reported, so a fault there has nowhere to go. The exit code
+# stays what it would have been (a refusal is 2, a success 0), never 1, and nothing hangs.
+ERROR_STREAMS = {
+    "full": lambda: {"stderr": open("/dev/full", "w")},  # noqa: SIM115 - closed by the test
+    "closed": lambda: {"stderr": subprocess.DEVNULL, "preexec_fn": close(2)},
+    "reader-gone": lambda: {"stderr": _closed_pipe()},
+}
+
+
+def _closed_pipe() -> int:
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+def _release(stream: Any) -> None:
+    if isinstance(stream, int) and stream >= 0:
+        os.close(stream)
+    elif hasattr(stream, "close"):
+        stream.close()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("fault", list(ERROR_STREAMS))
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["assess", "{bad}"], 2),  # a refusal
+        (["assess", "--batch", "{mixed}"], 2),  # some lines failed
+        (["check", "{broken_rules}"], 2),  # problems listed one per line
+        (["no-such-command"], 2),  # argparse's usage error
+        (["assess", "{answers}", "--json"], 0),  # nothing to say on standard error
+    ],
+    ids=["refusal", "batch", "check", "usage", "success"],
+)
+def test_a_fault_on_standard_error_keeps_the_exit_code(inputs, tmp_path, fault, argv, code) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(json.dumps(ANSWERS) + "\n{}\n", encoding="utf-8")
+    broken = tmp_path / "rules"
+    broken.mkdir()
+    names = {**inputs, "bad": str(bad), "mixed": str(mixed), "broken_rules": str(broken)}
+    streams = ERROR_STREAMS[fault]()
+    try:
+        done = subprocess.run(
+            [SCRIPT, *(part.format(**names) for part in argv)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            env=env(),
+            timeout=60,
+            **streams,
+        )
+    finally:
+        _release(streams["stderr"])
+    assert done.returncode == code
+    if code == 0:
+        assert json.loads(done.stdout)["triage"]
+
+
+def test_the_quiz_with_standard_input_closed_is_refused_not_a_crash() -> None:
+    done = subprocess.run(
+        [SCRIPT, "quiz"], capture_output=True, env=env(), timeout=60, preexec_fn=close(0)
+    )
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.decode().splitlines()
+    assert "standard input is not a terminal" in line
 
 
 def test_a_closed_standard_input_names_standard_input(inputs) -> None:
@@ -114,7 +189,7 @@ def test_a_closed_standard_input_names_standard_input(inputs) -> None:
         capture_output=True,
         env=env(),
         timeout=60,
-        preexec_fn=lambda: os.close(0),  # noqa: PLW1509
+        preexec_fn=close(0),  # noqa: PLW1509
     )
     assert done.returncode == 2
     assert done.stderr.decode().splitlines() == ["triage: error: <stdin>: standard input is closed"]

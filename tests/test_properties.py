@@ -2,7 +2,8 @@
 
 Every valid answers file gives exactly one result, always the same one; more warning signs never
 make the result less urgent; "Not sure" is never treated as less than "no", and counts as "yes"
-one level lower (the policy in rules/ruleset.yaml); the result explains itself consistently.
+one level lower (the policy rules/ruleset.yaml names, defined by triage.unsure); the result
+explains itself consistently.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import reference_evaluator as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage import outcome, render
+from triage import outcome, render, unsure
 from triage.inputs import answers_from_data, parse_json
 from triage.models import SYMPTOMS, Answers, Level, PainType, Result
 
@@ -79,12 +80,24 @@ def test_turning_a_no_into_unsure_never_lowers_the_level(kb, data, name) -> None
 @EXAMPLES
 @given(data=ANSWERS, name=SYMPTOM)
 def test_unsure_counts_as_yes_one_level_lower(kb, data, name) -> None:
-    """ruleset.yaml: 'A "Not sure" answer to a warning-sign question counts as "yes", one level
-    lower.' So unsure gives at least the yes level lowered by one step, and never more than yes."""
+    """The policy: "Not sure" counts as "yes" at the policy's level. So unsure gives at least
+    what the policy makes of the "yes" level, and never more than yes."""
     sure = assess(kb, with_symptom(data, name, "yes")).triage
-    unsure = assess(kb, with_symptom(data, name, "unsure")).triage
-    assert unsure.rank >= sure.lowered().rank, f"{name}: yes gives {sure}, unsure {unsure}"
-    assert unsure.rank <= sure.rank
+    as_unsure = assess(kb, with_symptom(data, name, "unsure")).triage
+    floor = unsure.unsure_level(sure, kb.info.unsure_policy) or Level.SELF_CARE
+    assert as_unsure.rank >= floor.rank, f"{name}: yes gives {sure}, unsure {as_unsure}"
+    assert as_unsure.rank <= sure.rank
+
+
+def test_the_shipped_policy_is_one_level_lower_and_never_self_care(kb) -> None:
+    """ruleset.yaml names one_level_lower: an emergency sign answered "Not sure" is urgent, an
+    urgent one soon, and a sign that matters only at "soon" does not fire on "Not sure"."""
+    assert kb.info.unsure_policy == "one_level_lower"
+    policy = kb.info.unsure_policy
+    assert unsure.unsure_level(Level.EMERGENCY, policy) is Level.URGENT
+    assert unsure.unsure_level(Level.URGENT, policy) is Level.SOON
+    assert unsure.unsure_level(Level.SOON, policy) is None
+    assert unsure.unsure_level(Level.SELF_CARE, policy) is None
 
 
 @EXAMPLES
@@ -103,7 +116,8 @@ def test_every_reason_names_a_rule_that_exists_at_its_level(kb, data) -> None:
     for reason in result.reasons:
         rule = kb.rules_by_id.get(reason.rule)
         assert rule is not None, f"reason {reason.rule!r} names no rule"
-        assert reason.triage is (rule.triage.lowered() if reason.unsure else rule.triage)
+        policy_level = unsure.unsure_level(rule.triage, kb.info.unsure_policy)
+        assert reason.triage is (policy_level if reason.unsure else rule.triage)
         assert reason.title == rule.title and reason.sources
         assert {s.id for s in reason.sources} == set(rule.sources)
     assert len({reason.rule for reason in result.reasons}) == len(result.reasons)

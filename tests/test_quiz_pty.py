@@ -107,6 +107,10 @@ def test_an_ordinary_quiz_in_14_screens_saved_and_reassessed_the_same(kb, tmp_pa
     assert len(asked) + 1 <= 15  # and the review
     child.send(ENTER)  # the first line of the review: show my result
     child.expect(re.escape(kb.info.levels[Level.SELF_CARE].headline))
+    child.expect(re.escape("What next?"))
+    child.send("s")  # save (to --save FILE) ...
+    child.expect("summary for your doctor")
+    child.send("n")  # ... without the summary
     child.expect("Saved your answers and result in")
     assert finish(child) == 0
 
@@ -181,13 +185,15 @@ def test_a_confirmed_emergency_answer_stops_the_quiz_with_the_emergency_advice(k
     child.send("y")
     child.expect("told to call the emergency number")
     child.send(DOWN + "nn" + ENTER)
-    child.expect(re.escape(kb.info.levels[Level.EMERGENCY].headline))
+    child.expect(pattern(kb.info.levels[Level.EMERGENCY].headline))  # wrapped after 30
     shown = child.before + child.after
-    child.expect("Save your answers so far")
+    child.expect(re.escape("What next?"))  # the session's choice after what to do now
     shown += child.before
     for rule in rules:
         assert " ".join(rule.title.split())[:20] in " ".join(shown.split())
-    child.send("n")
+    now = kb.advice[kb.info.levels[Level.EMERGENCY].advice[0] + "-brief"].text
+    assert " ".join(now.split())[:40] in " ".join(shown.split())
+    child.send("q")  # finish without saving
     assert finish(child) == 0
     assert list(tmp_path.iterdir()) == []
 
@@ -210,6 +216,10 @@ def test_ctrl_c_keeps_the_answers_and_resume_finishes_the_quiz(kb, tmp_path) -> 
     asked = answer_pages(child, kb, {first.id})
     assert asked[0] == second.id
     child.send(ENTER)
+    child.expect(re.escape("What next?"))
+    child.send("s")
+    child.expect("summary for your doctor")
+    child.send("n")
     child.expect("Saved your answers and result in")
     child.expect("Removed the resume file")
     assert finish(child) == 0

@@ -1,4 +1,5 @@
-"""Rendering: the fast one-line JSON equals the plain JSON, and colour is never the only signal."""
+"""Rendering: the fast one-line JSON equals the plain JSON, colour is never the only signal, the
+first screen fits 80x24, any width wraps without breaking words, and file text is escaped."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import json
 import pytest
 
 from tests.conftest import load_scenario, scenario_files
-from triage import outcome, render
-from triage.models import Answers
+from triage import markdown, outcome, render
+from triage.models import Answers, Level, PainType, Result
 
 
 @pytest.mark.parametrize("path", scenario_files()[::3], ids=lambda p: p.stem)
@@ -44,3 +45,176 @@ def test_no_color_turns_colour_off(monkeypatch) -> None:
     assert render.use_colour(Terminal())
     monkeypatch.setenv("NO_COLOR", "1")
     assert not render.use_colour(Terminal())
+
+
+# ---------------------------------------------------------------------------------------------
+# The text result: a first screen that fits 80x24, details wrapped to any width
+
+
+# Of 24 rows at 80 columns: 3 for the prompt under the result and one spare.
+SCREEN_LINES = 20
+STOP_NOTE = 2  # the emergency stop puts one line and a blank line above the result
+
+
+def results(kb) -> list[Result]:
+    """Every scenario's result, and the result of each emergency sign answered alone (as at an
+    emergency stop, before age, place and duration are known)."""
+    found = [
+        outcome.assess(Answers.model_validate(load_scenario(path)["answers"]), kb)
+        for path in scenario_files()
+    ]
+    for question in kb.questions:
+        if question.kind == "symptom":
+            found.append(outcome.assess_partial(kb, {"symptoms": {question.id: "yes"}}))
+    return found
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, without bullets and underlines (narrow screens drop bullets)."""
+    return [word for word in text.split() if set(word) not in ({"*"}, {"-"})]
+
+
+def test_the_first_screen_fits_80x24_with_level_now_reason_and_safety_net(kb) -> None:
+    width = render.text_width(80)
+    for result in results(kb):
+        screen = render.first_screen(result, kb, width)
+        lines = screen.rstrip("\n").split("\n")
+        above = STOP_NOTE if result.triage is Level.EMERGENCY else 0
+        assert len(lines) + above <= SCREEN_LINES, (result.headline, len(lines))
+        assert max(len(line) for line in lines) <= width
+        flat = " ".join(screen.split())
+        assert flat.startswith(f"=== {result.headline} ===")
+        assert render.summary(result, kb) in flat
+        assert "What to do now: " in flat and "Main reason: " in flat
+        if result.reasons:
+            assert result.reasons[0].title in flat
+        for item in result.advice:
+            if item.kind in ("now", "safety_net"):
+                short = kb.advice.get(item.id + render.BRIEF, item)
+                assert " ".join(short.text.split()) in flat
+
+
+def test_the_first_screen_ends_before_the_details_in_the_whole_text(kb) -> None:
+    result = results(kb)[0]
+    text = " ".join(render.to_text(result, kb, width=78).split())
+    assert text.index(result.headline) < text.index(render.DETAILS_TITLE)
+    assert text.count(result.headline) == 1
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 10, 40, 60, 78, 79, 99, 100, 150, 300])
+def test_any_width_wraps_without_breaking_a_word(kb, width) -> None:
+    for result in results(kb)[::7]:
+        text = render.to_text(result, kb, width=width)
+        for line in text.split("\n"):
+            if len(line) > width:  # only a word longer than the line may stick out (after a bullet)
+                assert len(words(line)) == 1, line
+        # No word is cut: the words of the whole text are the words of its parts.
+        expected = words(render.first_screen(result, kb, 300)) + words(
+            render.details(result, kb, 300)
+        )
+        assert words(text) == expected
+
+
+def test_60_columns_keeps_hyphenated_words_whole(kb) -> None:
+    result = next(r for r in results(kb) if r.triage is Level.SELF_CARE and r.advice)
+    text = render.details(result, kb, 60)
+    assert all(len(line) <= 60 for line in text.split("\n"))
+    for word in ("self-help", "day-to-day"):
+        if word in " ".join(render.details(result, kb, 300).split()):
+            assert word in text
+    assert not any(
+        line.rstrip().endswith("-") and line.strip() != "-" * len(line.strip())
+        for line in text.split("\n")
+    )
+
+
+def test_text_output_that_is_not_a_terminal_is_78_columns_wide() -> None:
+    class Pipe:
+        def isatty(self) -> bool:
+            return False
+
+    assert render.output_width(Pipe()) == render.WIDTH == 78
+
+
+@pytest.mark.parametrize(("columns", "width"), [("1", 1), ("5", 4), ("60", 59), ("300", 100)])
+def test_text_output_to_a_terminal_follows_its_width(monkeypatch, columns, width) -> None:
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert render.output_width(Terminal()) == width
+
+
+def test_the_summary_never_disagrees_with_the_type_of_pain(kb) -> None:
+    for result in results(kb):
+        said = render.summary(result, kb)
+        if result.pain_type is PainType.SPECIFIC:
+            assert "non-specific" not in said
+            assert all(kb.info.causes[cause] in said for cause in result.suspected)
+        else:
+            assert "non-specific" in said and "Possible cause" not in said
+    # The one-page summary for a doctor uses the very same sentence.
+    for path in scenario_files()[::9]:
+        answers = Answers.model_validate(load_scenario(path)["answers"])
+        result = outcome.assess(answers, kb)
+        page = markdown.to_markdown(answers, result, kb, saved=None, made="now")
+        assert " ".join(render.summary(result, kb).split()) in page.replace("\\", "")
+
+
+def test_sciatica_at_self_care_is_not_called_non_specific(kb) -> None:
+    answers = Answers.model_validate(
+        {
+            "age": 40,
+            "location": ["lower_back"],
+            "radiation": ["below_knee"],
+            "duration": "1_to_4_weeks",
+        }
+    )
+    result = outcome.assess(answers, kb)
+    assert result.triage is Level.SELF_CARE and result.pain_type is PainType.SPECIFIC
+    assert "non-specific" not in render.first_screen(result, kb, 78)
+
+
+def test_every_brief_advice_shortens_an_advice_of_the_same_kind(kb) -> None:
+    briefs = [item for item in kb.advice.values() if item.id.endswith(render.BRIEF)]
+    assert briefs, "the first screen needs short forms"
+    listed = {a for rule in kb.rules for a in rule.advice}
+    listed |= {a for level in kb.info.levels.values() for a in level.advice}
+    for brief in briefs:
+        full = kb.advice[brief.id.removesuffix(render.BRIEF)]
+        assert brief.kind == full.kind and set(brief.sources) <= set(full.sources), brief.id
+        assert len(brief.text.split()) < len(full.text.split())
+        assert brief.id not in listed, f"{brief.id} is only a short form"
+    for level in kb.info.levels.values():  # every level's first screen has its short forms
+        for advice_id in level.advice:
+            assert advice_id + render.BRIEF in kb.advice
+
+
+def test_text_from_the_rules_is_escaped_on_every_screen(kb) -> None:
+    hostile = "\x1b[2J\x1b]0;owned\x07 title\nsecond line\u202e"
+    result = results(kb)[0]
+    reason = result.reasons[0] if result.reasons else None
+    changed = result.model_copy(
+        update={
+            "headline": hostile,
+            "disclaimer": hostile,
+            "ruleset": hostile,
+            "reasons": [reason.model_copy(update={"title": hostile, "rule": hostile})]
+            if reason
+            else [],
+            "advice": [
+                item.model_copy(update={"title": hostile, "text": hostile})
+                for item in result.advice
+            ],
+        }
+    )
+    for width in (1, 60, 78):
+        for colour in (False, True):
+            text = render.to_text(changed, kb, colour=colour, width=width)
+            without_ours = text.replace(render._BOLD, "").replace(render._RESET, "")
+            for code in render._COLOURS.values():
+                without_ours = without_ours.replace(code, "")
+            assert "\x1b" not in without_ours and "\x07" not in without_ours
+            assert "\u202e" not in without_ours
+            assert "\\x1b[2J" in text

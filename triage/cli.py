@@ -1,5 +1,7 @@
 """The command line: parse arguments, wire the pieces together, and turn errors into one line on
-standard error with an exit code (0 ok, 2 bad input or usage, 130 interrupted, 1 anything else).
+standard error with an exit code (0 ok, 2 bad input or usage, 130 interrupted, 1 anything else;
+the quiz also 129 when its terminal closed, 143 on SIGTERM, 70 on an internal error after the
+answers were kept).
 
 Heavy modules are imported inside the commands that need them, so each command loads only
 what it uses (`assess` never loads the prompt library).
@@ -8,6 +10,7 @@ what it uses (`assess` never loads the prompt library).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
@@ -17,25 +20,62 @@ from typing import TYPE_CHECKING
 
 from triage import __version__
 from triage.errors import Problem, TriageError, UsageError
-from triage.output import EXIT_PIPE_CLOSED, OutputClosed, OutputError, discard, stdout
+from triage.output import (
+    EXIT_PIPE_CLOSED,
+    OutputClosed,
+    OutputError,
+    discard,
+    stdout,
+    to_stderr,
+)
 from triage.safe_text import one_line
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from triage.knowledge import KnowledgeBase
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+class StartUp:
+    """Garbage collection during start-up. Start-up allocates many long-lived objects (modules,
+    models, the rules): collecting meanwhile finds nothing and costs about a fifth of the
+    start-up time. Inside `with START_UP:` collection is off until `done()` (called once the
+    rules are loaded), which freezes what start-up built (later collections skip it) and turns
+    collection back on; leaving the block always turns it back on, whatever happened."""
+
+    def __enter__(self) -> StartUp:
+        self._collecting = gc.isenabled()
+        gc.disable()
+        return self
+
+    def done(self) -> None:
+        if self._collecting and not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
+    def __exit__(self, *failure: object) -> None:
+        if self._collecting:
+            gc.enable()
+
+
+START_UP = StartUp()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    # Start-up allocates many long-lived objects (modules, models, the rules); collecting garbage
-    # meanwhile finds nothing and costs about a fifth of the start-up time. `load_knowledge`
-    # freezes what start-up built and turns collection back on.
-    gc.disable()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    # No command: start the quiz (in a terminal; elsewhere `run_quiz` says what to do instead).
-    command: Callable[[argparse.Namespace], int] = getattr(args, "run", run_quiz)
+    # No pydantic plugin (a third-party package hooking into validation) ever sees a person's
+    # health answers, and start-up skips scanning every installed package for plugins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    with START_UP:
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
+        args = build_parser().parse_args(argv)  # --help and --version print too
+        # No command: the quiz (in a terminal; elsewhere `run_quiz` says what to do instead).
+        command: Callable[[argparse.Namespace], int] = getattr(args, "run", run_quiz)
         return command(args)
     except OutputClosed:  # the reader went away (e.g. `| head`): nothing more to say
         discard()
@@ -54,8 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"internal error: {type(error).__name__}: {error} (set TRIAGE_DEBUG=1 for details)",
             EXIT_FAILURE,
         )
-    finally:
-        gc.enable()  # also when the command failed before load_knowledge turned it back on
 
 
 def fail(message: str, code: int) -> int:
@@ -66,12 +104,23 @@ def fail(message: str, code: int) -> int:
 
 
 def note(message: str) -> None:
-    if sys.stderr is not None:
-        print(f"triage: {one_line(message, limit=4000)}", file=sys.stderr)
+    to_stderr(f"triage: {one_line(message, limit=4000)}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse writes help and --version to standard output and ignores a failed write; here
+    they go through `output.stdout` like everything else the commands print, so a closed pipe
+    ends quietly and a full disk is reported. (Usage errors still go to standard error.)"""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message and (file is None or file is sys.stdout):
+            stdout.print(message, end="")
+        else:
+            super()._print_message(message, file)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--rules",
         metavar="DIR",
@@ -79,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="use the knowledge base in DIR instead of the built-in rules/",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="triage",
         parents=[common],
         description="Back-pain triage: answers -> how urgently to get help, with the reasons. "
@@ -182,8 +231,7 @@ def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
     try:
         return knowledge.load(getattr(args, "rules", None))
     finally:
-        gc.freeze()  # start-up objects live to the end: later collections skip them
-        gc.enable()
+        START_UP.done()
 
 
 def run_assess(args: argparse.Namespace) -> int:
@@ -286,7 +334,7 @@ def run_check(args: argparse.Namespace) -> int:
         problems = _engine_problems(directory)
     if problems:
         for problem in problems:
-            print(one_line(f"{directory}/{problem}", limit=4000), file=sys.stderr)
+            to_stderr(one_line(f"{directory}/{problem}", limit=4000))
         return fail(f"{len(problems)} problem(s) in {directory}", EXIT_USAGE)
     kb = knowledge.load(directory)
     stdout.print(
@@ -299,35 +347,114 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _engine_problems(directory: Path) -> list[Problem]:
-    """A rule set that passes the checks must also compile into the rule engine and run."""
+    """A rule set that passes the checks must also compile into the rule engine and run: first
+    the engine's own limits (checked on a model, before anything reaches durable-rules), then a
+    real compile and one assessment."""
     from triage import engine, knowledge
 
+    kb = knowledge.load(directory)
+    problems = engine.compile_problems(kb)
+    if problems:
+        return problems
     try:
-        engine.for_knowledge(knowledge.load(directory))
+        engine.for_knowledge(kb)
     except Exception as error:  # durable-rules reports its limits as bare exceptions
         return [Problem("rules.yaml", None, f"the rule engine cannot run these rules: {error}")]
     return []
 
 
 def run_quiz(args: argparse.Namespace) -> int:
-    """The interactive quiz; only this command loads the prompt library."""
+    """The interactive quiz; only this command loads the prompt library. Every way it can end
+    keeps the answers (see triage.session); the exit code says how it ended."""
     for name, stream in (("standard input", sys.stdin), ("standard output", sys.stdout)):
-        if not stream.isatty():
+        if stream is None or not stream.isatty():  # None: closed (`<&-`, `>&-`)
             raise UsageError(
                 f"{name} is not a terminal, so the quiz cannot run here; to triage answers "
                 "from a file use 'triage assess FILE' (or 'triage assess -' for standard input)"
             )
-    from triage import render, session
+    from triage import render, session, signals
     from triage.prompts import PromptAsker
 
     kb = load_knowledge(args)
-    resume: Path | None = getattr(args, "resume", None)
+    resume_from: Path | None = getattr(args, "resume", None)
+    resumed = session.load_resume(str(resume_from), kb) if resume_from is not None else None
     quiz = session.Session(
         kb,
         PromptAsker(kb),
-        answers=session.load_resume(str(resume), kb) if resume is not None else {},
+        answers=resumed.answers if resumed else {},
+        set_aside=resumed.set_aside if resumed else {},
         save_to=getattr(args, "save", None),
-        resume_from=resume,
+        resume_from=resume_from,
         colour=render.use_colour(sys.stdout),
+        command=command_as_started(getattr(args, "rules", None)),
     )
-    return EXIT_INTERRUPTED if quiz.run() is session.Ending.INTERRUPTED else EXIT_OK
+    with signals.handled():
+        ending = quiz.run()
+    if ending is session.Ending.CLOSED:
+        _quiet()  # the terminal is gone: what is left to print must not fail
+    if ending is session.Ending.FAILED and quiz.error is not None:
+        if os.environ.get("TRIAGE_DEBUG"):
+            raise quiz.error
+        from triage.quiz import count
+        from triage.safe_text import one_line
+
+        problem = one_line(f"{type(quiz.error).__name__}: {quiz.error}", 300)
+        kept = quiz.kept or quiz.saved
+        where = (
+            f"your answers were kept first, in {one_line(kept)}"
+            if kept is not None
+            else "no answers had been given yet"
+            if not count(quiz.answers)
+            else "your answers could not be written; they are printed above"
+        )
+        return fail(
+            f"internal error: {problem} ({where}; set TRIAGE_DEBUG=1 for details)",
+            EXIT_QUIZ_ERROR,
+        )
+    return QUIZ_EXIT_CODES[ending.value]
+
+
+# How a quiz ended -> exit code. The terminal closing (SIGHUP) and SIGTERM give 128 + the
+# signal's number, as a shell reports a process ended by that signal; an internal error after
+# the answers were kept gives 70 (EX_SOFTWARE), never 1, which may mean answers were lost.
+EXIT_HANGUP, EXIT_TERMINATED, EXIT_QUIZ_ERROR = 129, 143, 70
+QUIZ_EXIT_CODES = {
+    "completed": EXIT_OK,
+    "emergency": EXIT_OK,
+    "interrupted": EXIT_INTERRUPTED,
+    "terminal_closed": EXIT_HANGUP,
+    "terminated": EXIT_TERMINATED,
+    "error": EXIT_QUIZ_ERROR,
+}
+
+
+def command_as_started(rules: Path | None = None) -> str:
+    """The command to print for the person to type later, so that it works as printed: bare
+    `triage` only when that is the program on PATH; else the program's absolute path, or
+    `PYTHON -m triage` when it was started that way. `--rules DIR` is kept (absolute)."""
+    import shlex
+    import shutil
+
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    main_module = sys.modules.get("__main__")
+    spec = getattr(main_module, "__spec__", None)
+    if spec is not None and spec.name in ("triage", "triage.__main__"):
+        command = f"{shlex.quote(sys.executable)} -m triage"
+    elif program is None:
+        command = "triage"
+    else:
+        on_path = shutil.which("triage")
+        same = on_path is not None and Path(on_path).resolve() == program.resolve()
+        command = "triage" if same else shlex.quote(str(program.resolve()))
+    if rules is not None:
+        command += f" --rules {shlex.quote(str(Path(rules).resolve()))}"
+    return command
+
+
+def _quiet() -> None:
+    """Point standard output and error at /dev/null (the terminal closed), so that flushing them
+    at exit cannot fail and change the exit code."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        for descriptor in (1, 2):
+            os.dup2(null, descriptor)

@@ -2,7 +2,7 @@
 
 A condition is written in YAML as one of:
 
-    fever: yes                      # a symptom answer (yes / no / unsure), or a list of them
+    fever: yes                      # a symptom answer (yes / unsure), or a list of them
     location: lower_back            # a list field contains this value (or any of a list)
     duration: [4_to_12_weeks, over_12_weeks]   # a single-choice field is any of these
     course: not_answered            # an optional question left unanswered
@@ -11,25 +11,25 @@ A condition is written in YAML as one of:
     any: [cond, cond, ...]          # at least one holds
     at_least: {count: 4, of: [cond, ...]}   # at least `count` of them hold
 
-This module parses that form, compiles it to durable-rules JSON, flattens answers into the fact
-the compiled rules read, and checks single leaves (to explain which answers made a rule fire).
+This module parses and type-checks that form into a neutral condition tree (`Leaf`, `AllOf`,
+`AnyOf`, `AtLeast`). It knows nothing of the rule engine: `triage.engine` compiles the tree,
+and every decision is made there. `Leaf.holds` only explains a decision already made (which
+answers made a rule fire).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, REQUIRED_FIELDS, SYMPTOMS
 
 NOT_ANSWERED = "not_answered"
 # Conditions test symptoms only for yes or unsure: a symptom that was not asked counts as "no",
-# so a test for "no" would fire on missing answers (and "no" is left out of facts entirely).
+# so a test for "no" would fire on missing answers.
 TESTED_SYMPTOM_VALUES = ("yes", "unsure")
-NUMBER_OPERATORS = {"gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
-FACT_KIND = "answers"  # every fact carries kind=answers, which the engine's catch-all matches
+NUMBER_TESTS = ("gte", "gt", "lte", "lt")
 
 
 class ConditionError(ValueError):
@@ -38,46 +38,34 @@ class ConditionError(ValueError):
 
 @dataclass(frozen=True)
 class Leaf:
-    """One test on one answer: `field` is any of `values`, or compares with `bounds`."""
+    """One test on one answer: `field` is any of `values`, or compares with `bounds`
+    (pairs such as ("gte", 70); all of them must hold)."""
 
     field: str
     values: tuple[str, ...] = ()
     bounds: tuple[tuple[str, int], ...] = ()
 
-    def holds(self, facts: Mapping[str, Any]) -> bool:
-        if self.bounds:
-            number = facts.get(self.field)
-            return isinstance(number, int) and all(_compare(number, op, n) for op, n in self.bounds)
-        if self.field in LIST_FIELDS:
-            return any(facts.get(list_key(self.field, v)) is True for v in self.values)
-        return facts.get(self.field) in self.values
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        """Whether this test holds for answers in the answers-file form (possibly partial)."""
+        return self.matches(answer_of(answers, self.field))
 
-    def to_durable(self) -> dict[str, Any]:
-        tests: list[dict[str, Any]]
+    def matches(self, given: Any) -> bool:
+        """Whether this test holds for one answer as `answer_of` reads it."""
         if self.bounds:
-            tests = [{NUMBER_OPERATORS[op]: {self.field: n}} for op, n in self.bounds]
-            return _join("$and", tests)
+            return given is not None and all(compare(given, op, n) for op, n in self.bounds)
         if self.field in LIST_FIELDS:
-            tests = [{list_key(self.field, v): True} for v in self.values]
-        else:
-            tests = [{self.field: v} for v in self.values]
-        return _join("$or", tests)
+            return any(value in given for value in self.values)
+        return given in self.values
 
 
 @dataclass(frozen=True)
 class AllOf:
     parts: tuple[Condition, ...]
 
-    def to_durable(self) -> dict[str, Any]:
-        return _join("$and", [p.to_durable() for p in self.parts])
-
 
 @dataclass(frozen=True)
 class AnyOf:
     parts: tuple[Condition, ...]
-
-    def to_durable(self) -> dict[str, Any]:
-        return _join("$or", [p.to_durable() for p in self.parts])
 
 
 @dataclass(frozen=True)
@@ -85,16 +73,11 @@ class AtLeast:
     count: int
     parts: tuple[Condition, ...]
 
-    def to_durable(self) -> dict[str, Any]:
-        # durable-rules cannot count within one fact: "k of n" becomes an OR of every k-subset.
-        groups = [AllOf(group) for group in combinations(self.parts, self.count)]
-        return AnyOf(tuple(groups)).to_durable()
-
 
 Condition = Leaf | AllOf | AnyOf | AtLeast
 
 
-def _compare(number: int, op: str, bound: int) -> bool:
+def compare(number: int, op: str, bound: int) -> bool:
     match op:
         case "gte":
             return number >= bound
@@ -106,13 +89,22 @@ def _compare(number: int, op: str, bound: int) -> bool:
             return number < bound
 
 
-def _join(operator: str, tests: list[dict[str, Any]]) -> dict[str, Any]:
-    return tests[0] if len(tests) == 1 else {operator: tests}
-
-
-def list_key(field: str, value: str) -> str:
-    """The flat fact key that says whether a list field contains a value."""
-    return f"{field}__{value}"
+def answer_of(answers: Mapping[str, Any], field: str) -> Any:
+    """One answer as the language reads it: a number or None; a tuple of values for a list
+    field; a value or "not_answered" for a single-choice field; "yes", "no" or "unsure" for a
+    symptom (JSON true and false mean yes and no; not asked means no)."""
+    if field in NUMBER_FIELDS:
+        number = answers.get(field)
+        return number if isinstance(number, int) and not isinstance(number, bool) else None
+    if field in LIST_FIELDS:
+        return tuple(str(value) for value in answers.get(field) or ())
+    if field in CHOICE_FIELDS:
+        value = answers.get(field)
+        return NOT_ANSWERED if value is None else str(value)
+    symptom = (answers.get("symptoms") or {}).get(field)
+    if symptom is True:
+        return "yes"
+    return "no" if symptom is None or symptom is False else str(symptom)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,7 +138,7 @@ def _parse_at_least(value: Any, path: str) -> AtLeast:
         raise ConditionError(f"{path}: expected {{count: N, of: [conditions]}}")
     parts = _parse_list(value["of"], f"{path}.of")
     count = value["count"]
-    if not isinstance(count, int) or not 1 <= count <= len(parts):
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= len(parts):
         raise ConditionError(f"{path}.count: must be a whole number from 1 to {len(parts)}")
     return AtLeast(count, parts)
 
@@ -159,6 +151,8 @@ def _parse_leaf(field: str, value: Any, path: str) -> Leaf:
     if allowed is None:
         raise ConditionError(f"{where}: unknown field; known fields: {', '.join(known_fields())}")
     values = tuple(value) if isinstance(value, list) else (value,)
+    if not values:
+        raise ConditionError(f"{where}: expected a value or a non-empty list of values")
     for item in values:
         if field in SYMPTOMS and item == "no":
             raise ConditionError(
@@ -169,11 +163,11 @@ def _parse_leaf(field: str, value: Any, path: str) -> Leaf:
             raise ConditionError(
                 f"{where}: {item!r} is not an allowed value; allowed: {', '.join(allowed)}"
             )
-    return Leaf(field, values=tuple(str(v) for v in values))
+    return Leaf(field, values=tuple(dict.fromkeys(str(v) for v in values)))
 
 
 def _parse_bounds(value: Any, where: str) -> tuple[tuple[str, int], ...]:
-    if not isinstance(value, dict) or not value or not set(value) <= set(NUMBER_OPERATORS):
+    if not isinstance(value, dict) or not value or not set(value) <= set(NUMBER_TESTS):
         raise ConditionError(f"{where}: expected comparisons such as {{gte: 70}} or {{lt: 16}}")
     low, high = NUMBER_FIELDS[where.rsplit(".", 1)[-1]]
     for op, number in value.items():
@@ -199,7 +193,7 @@ def allowed_values(field: str) -> tuple[str, ...] | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Walking and transforming
+# Walking
 
 
 def leaves(condition: Condition) -> Iterator[Leaf]:
@@ -208,47 +202,3 @@ def leaves(condition: Condition) -> Iterator[Leaf]:
     else:
         for part in condition.parts:
             yield from leaves(part)
-
-
-def widen_unsure(condition: Condition) -> Condition:
-    """The same condition with every symptom test for 'yes' also accepting 'unsure'."""
-    if isinstance(condition, Leaf):
-        values = condition.values
-        if condition.field in SYMPTOMS and "yes" in values and "unsure" not in values:
-            return Leaf(condition.field, values=(*values, "unsure"))
-        return condition
-    parts = tuple(widen_unsure(p) for p in condition.parts)
-    if isinstance(condition, AtLeast):
-        return AtLeast(condition.count, parts)
-    return type(condition)(parts)
-
-
-# ---------------------------------------------------------------------------------------------
-# Facts
-
-
-def to_facts(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Flatten an answers mapping (possibly partial, as during the quiz) into one flat fact.
-
-    Only what a condition can test is kept, which keeps the fact small (the engine decodes it
-    once per rule that fires): symptoms answered yes or unsure (conditions never test "no");
-    one true flag per chosen value of a list field; every single-choice field, "not_answered"
-    when left open; numbers when given (a missing number stays absent, so no comparison can
-    match it: durable-rules compares loosely across types).
-    """
-    facts: dict[str, Any] = {"kind": FACT_KIND}
-    for field in NUMBER_FIELDS:
-        number = answers.get(field)
-        if isinstance(number, int) and not isinstance(number, bool):
-            facts[field] = number
-    for field in CHOICE_FIELDS:
-        value = answers.get(field)
-        facts[field] = str(value) if value is not None else NOT_ANSWERED
-    for field in LIST_FIELDS:
-        for value in answers.get(field) or ():
-            facts[list_key(field, str(value))] = True
-    for name, value in (answers.get("symptoms") or {}).items():
-        value = "yes" if value is True else value  # JSON true means yes, as in the contract
-        if value is not None and str(value) in TESTED_SYMPTOM_VALUES:
-            facts[name] = str(value)
-    return facts

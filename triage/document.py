@@ -11,7 +11,7 @@ from typing import Any
 
 from triage import __version__
 from triage.errors import InputError
-from triage.inputs import SHOWN
+from triage.inputs import SHOWN, as_json
 from triage.knowledge import KnowledgeBase
 from triage.models import SCHEMA_VERSION, Answers, AssessmentDocument, Metadata, Result
 from triage.safe_text import one_line
@@ -53,7 +53,7 @@ def created(document: AssessmentDocument, name: str) -> str | None:
     except ValueError:
         raise InputError(
             name,
-            f"{one_line(repr(text), SHOWN)} is not a date and time such as "
+            f"{one_line(as_json(text), SHOWN)} is not a date and time such as "
             "2025-01-15T10:30:00+01:00",
             "metadata.created",
         ) from None

@@ -1,195 +1,631 @@
-"""The rule engine adapter: the only module that imports durable-rules.
+"""The rule engine: the only module that imports durable-rules (its C core, `durable_rules_engine`).
 
-The knowledge base is compiled to a durable-rules JSON ruleset, registered once per process
-under a unique name. Each assessment asserts one fact (the flattened answers) under a fresh
-session id, so every matching rule fires (a fact, unlike an event, is not consumed by the first
-match), collects the names of the rules that fired, and deletes the session state in `finally`.
+A knowledge base is compiled into two durable-rules rulesets: the decisions (every rule, every
+rule's "Not sure" variant, every self-help advice with a `when`) and the quiz's skip logic (every
+question with a `when`). Each is registered once per process, with one long-lived session. An
+assessment asserts one fact (the answers, flattened), reads the names of the rules that fired
+straight from the C core (start an action, complete it, start the next: no Python action runs),
+and retracts the fact, so the session is empty again. Callers get typed `Fired` records.
+
+Conditions compile to durable-rules' JSON tests: a leaf to an equality or comparison, `all` to
+`$and`, `any` to `$or`. `at_least` compiles to arithmetic that durable-rules evaluates on the
+fact (each part is 0 or 1; products for `all`, 1 - product of (1 - part) for `any`, a sum
+compared with the count), so its size grows with the number of parts, not with the number of
+their subsets. For that, facts carry a 0/1 entry for every answer such a part tests.
 
 durable-rules traps handled here (verified against 2.0.28):
-- A fact that matches no rule still takes one of the 1024 session slots, and deleting that
-  session crashes the process. A catch-all rule (`kind == "answers"`, present on every fact)
-  makes sure every fact matches, so every session can be deleted.
-- An action that takes two parameters is run as asynchronous; actions here take one.
-- An exception inside an action is swallowed into the returned state; it is raised here.
-- The C core has no locks; one lock serialises every assessment in the process.
-- The host's own timer threads would run actions outside that lock; they are never started.
+- A fact that matches no rule is not kept, and asserting it reports "not handled". A catch-all
+  rule (`kind == "answers"`, true of every fact) must fire on every assessment; if it does not,
+  the engine did not evaluate the answers, which is an error, never a silent "nothing fired".
+- Any error of the C core (or an unexpected status) raises EngineError; the session is then
+  dropped and a fresh one is used, so no half-finished assessment is left behind.
+- The C core has no locks; one lock serialises every call into it in the process.
+- The C core has fixed limits (rules per ruleset, tests in one rule, tests after one test,
+  rules ending at one test, properties in one fact) and some of them hang or corrupt memory
+  rather than fail: `compile_problems` checks every one on a model of the network it builds,
+  and a ruleset that breaks one is never handed to the C core.
 """
 
 from __future__ import annotations
 
-import copy
+import contextlib
+import dataclasses
 import itertools
 import json
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from durable import engine as durable_engine
+import durable_rules_engine as core
 
-from triage.conditions import FACT_KIND, widen_unsure
-from triage.errors import EngineError
-from triage.knowledge import KnowledgeBase
-from triage.models import Level
+from triage.conditions import (
+    NOT_ANSWERED,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Condition,
+    Leaf,
+)
+from triage.errors import EngineError, Problem
+from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS
+from triage.unsure import accepting_unsure, unsure_level
 
-CATCH_ALL = "engine:seen"
-RULE, UNSURE, ADVICE, ASK = "rule:", "unsure:", "advice:", "ask:"
-ADVICE_SEPARATOR = ","
+if TYPE_CHECKING:
+    from triage.knowledge import KnowledgeBase
 
-_lock = threading.Lock()
-_session_ids = itertools.count(1)
-_ruleset_ids = itertools.count(1)
+FACT_KIND = "answers"  # every fact carries kind=answers, which the catch-all matches
+FACT_ID = "answers"  # the one fact in a session; retracted by this id
+CATCH_ALL = "seen"
+ZERO = "#zero"  # a 0 in every fact that counts: the left side of the `at_least` comparison
 
-
-class _Host(durable_engine.Host):  # type: ignore[misc]
-    """A durable-rules host whose actions only record the name of the rule that fired."""
-
-    def __init__(self) -> None:
-        self.sink: list[str] | None = None
-        super().__init__()
-
-    def get_action(self, action_name: str) -> Callable[[Any], None]:
-        def record(context: Any) -> None:  # exactly one parameter: see the module docstring
-            if self.sink is not None:
-                self.sink.append(action_name)
-
-        return record
-
-    def _run(self) -> None:
-        # durable-rules' Host starts two timer threads that poll every ruleset and run pending
-        # actions outside our lock. The engine uses no timers or queued actions (every action runs
-        # inside assert_fact), and those threads could take an assessment's actions away from it:
-        # with a short thread switch interval that gave wrong results and "error code: 307".
-        return
+# durable-rules' fixed limits (src/rules/rete.h, rete.c, state.h), and how close we go.
+MAX_RULES = 4095  # MAX_ACTIONS 4096, one of which is the catch-all
+MAX_GROUPS = 15  # all/any groups in one rule: each takes 2 of MAX_SEQUENCE_EXPRESSIONS (32)
+MAX_TESTS_AFTER_ONE = 500  # NEXT_BUCKET_LENGTH 512: a full table hangs the next lookup
+MAX_ANY_AFTER_ONE = 120  # NEXT_LIST_LENGTH 128: past it, memory is overwritten
+MAX_RULES_AT_ONE = 250  # BETA_LIST_LENGTH 256: the same
+MAX_FACT_PROPERTIES = 254  # MAX_OBJECT_PROPERTIES 255: error 302
+MAX_DEPTH = 32  # all/any/at_least levels: keeps the compiled JSON far from recursion limits
 
 
-_host: _Host | None = None
+class Kind(StrEnum):
+    """What a fired durable-rules rule stands for."""
+
+    RULE = "rule"
+    ADVICE = "advice"
+    QUESTION = "question"
 
 
-def _shared_host() -> _Host:
-    global _host
-    if _host is None:
-        _host = _Host()
-    return _host
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """One rule, self-help advice or question whose condition holds. `unsure`: it holds only
+    because "Not sure" counts as "yes" (the rule's "Not sure" variant fired)."""
+
+    kind: Kind
+    id: str
+    unsure: bool = False
 
 
-def ruleset_definition(kb: KnowledgeBase) -> dict[str, Any]:
-    """The durable-rules JSON for a knowledge base: one entry per rule, per 'unsure' variant of
-    a rule, and per self-help advice with a `when`; plus the catch-all."""
-    definition: dict[str, Any] = {CATCH_ALL: _rule({"kind": FACT_KIND}, CATCH_ALL)}
+# ---------------------------------------------------------------------------------------------
+# Compiling
+
+
+NUMBER, GIVEN = "#value", "#given"
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A 0/1 (or number) entry of the fact that `at_least` arithmetic reads: a number (with its
+    lowest value when missing, as `given` is then 0), whether an answer is given, or whether an
+    answer has a value. It is read from the rest of the fact, which holds every tested answer."""
+
+    key: str
+    field: str
+    value: str  # a tested value, or NUMBER / GIVEN for a number field; "" for ZERO
+
+    @property
+    def source(self) -> str:
+        """The fact key it is read from."""
+        if self.field in LIST_FIELDS:
+            return _flag(self.field, self.value)
+        return self.field
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One durable-rules rule: its test, what it stands for, where it came from."""
+
+    test: dict[str, Any]
+    meaning: tuple[Fired, ...]
+    file: str
+    item: str | None
+
+
+@dataclass
+class Program:
+    """A compiled ruleset: the durable-rules rules by name, the counted fact entries, and the
+    conditions it could not take (nested too deeply)."""
+
+    file: str  # where its conditions come from (problems that concern no one rule name it)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    counted: dict[str, Counted] = field(default_factory=dict)
+    refused: list[Problem] = field(default_factory=list)
+    _by_test: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def add(self, condition: Condition, meaning: Fired, file: str, item: str) -> None:
+        """Compile a condition into the program. Equal tests share one durable-rules rule
+        (each fired rule costs a round trip through the C core, and durable-rules allows only
+        256 rules on one test)."""
+        if depth(condition) > MAX_DEPTH:
+            text = f"condition nested too deeply for the rule engine: at most {MAX_DEPTH} levels"
+            self.refused.append(Problem(file, item, text))
+            return
+        test = _test(condition, self)
+        if _groups(test) > MAX_GROUPS:
+            # durable-rules takes at most 15 all/any groups in one rule, but any number of
+            # arithmetic terms: such a condition is counted whole (1 when it holds), 0 < that.
+            self.counted.setdefault(ZERO, Counted(ZERO, "", ""))
+            test = {"$lt": {ZERO: _count(condition, self)}}
+        key = repr(test)
+        name = self._by_test.get(key)
+        if name is None:
+            name = self._by_test[key] = str(len(self.entries))
+            self.entries[name] = Entry(test, (meaning,), file, item)
+        else:
+            entry = self.entries[name]
+            self.entries[name] = dataclasses.replace(entry, meaning=(*entry.meaning, meaning))
+
+    def text(self) -> str:
+        """The durable-rules JSON ruleset."""
+        rules = {CATCH_ALL: {"all": [{"m": {"kind": FACT_KIND}}]}}
+        rules.update({name: {"all": [{"m": entry.test}]} for name, entry in self.entries.items()})
+        return json.dumps(rules, separators=(",", ":"))
+
+
+def decisions(kb: KnowledgeBase) -> Program:
+    """Every rule, its "Not sure" variant where the policy counts one, and every self-help
+    advice with a `when`."""
+    program = Program("rules.yaml")
     for rule in kb.rules:
         condition = kb.conditions[f"rule:{rule.id}"]
-        definition[RULE + rule.id] = _rule(condition.to_durable(), RULE + rule.id)
-        widened = widen_unsure(condition)
-        # "Not sure" about a warning sign counts as "yes", one level lower; below "soon" that
-        # would change nothing, so such variants are left out.
-        if widened != condition and rule.triage.lowered() != Level.SELF_CARE:
-            definition[UNSURE + rule.id] = _rule(widened.to_durable(), UNSURE + rule.id)
-    # Self-help texts that share a condition share one rule: every fired rule costs an action.
-    by_test: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        program.add(condition, Fired(Kind.RULE, rule.id), "rules.yaml", rule.id)
+        widened = accepting_unsure(condition)
+        if widened != condition and unsure_level(rule.triage, kb.info.unsure_policy) is not None:
+            program.add(widened, Fired(Kind.RULE, rule.id, unsure=True), "rules.yaml", rule.id)
     for advice in kb.advice.values():
         chooses = kb.conditions.get(f"advice:{advice.id}")
         if chooses is not None:
-            test = chooses.to_durable()
-            by_test.setdefault(json.dumps(test, sort_keys=True), (test, []))[1].append(advice.id)
-    for test, ids in by_test.values():
-        name = ADVICE + ADVICE_SEPARATOR.join(ids)
-        definition[name] = _rule(test, name)
-    return definition
+            program.add(chooses, Fired(Kind.ADVICE, advice.id), "advice.yaml", advice.id)
+    return program
 
 
-def skip_logic_definition(kb: KnowledgeBase) -> dict[str, Any]:
-    """The durable-rules JSON for the quiz's skip logic: one entry per question with a `when`."""
-    definition: dict[str, Any] = {CATCH_ALL: _rule({"kind": FACT_KIND}, CATCH_ALL)}
+def skip_logic(kb: KnowledgeBase) -> Program:
+    """Every question with a `when`."""
+    program = Program("questions.yaml")
     for question in kb.questions:
         condition = kb.conditions.get(f"question:{question.id}")
         if condition is not None:
-            definition[ASK + question.id] = _rule(condition.to_durable(), ASK + question.id)
-    return definition
+            program.add(condition, Fired(Kind.QUESTION, question.id), "questions.yaml", question.id)
+    return program
 
 
-def _rule(test: dict[str, Any], action: str) -> dict[str, Any]:
-    return {"all": [{"m": test}], "run": action}
+def depth(condition: Condition) -> int:
+    """Levels of all/any/at_least above the deepest test (a test alone: 1)."""
+    if isinstance(condition, Leaf):
+        return 1
+    return 1 + max(depth(part) for part in condition.parts)
+
+
+def _test(condition: Condition, program: Program) -> dict[str, Any]:
+    """A condition as a durable-rules test on the fact."""
+    match condition:
+        case Leaf(bounds=bounds) if bounds:
+            return _join("$and", [{f"${op}": {condition.field: n}} for op, n in bounds])
+        case Leaf(field=name, values=values) if name in LIST_FIELDS:
+            return _join("$or", [{_flag(name, value): True} for value in values])
+        case Leaf(field=name, values=values):
+            return _join("$or", [{name: value} for value in values])
+        case AllOf(parts=parts):
+            return _join("$and", [_test(part, program) for part in parts])
+        case AnyOf(parts=parts):
+            return _join("$or", [_test(part, program) for part in parts])
+        case AtLeast(count=count, parts=parts):
+            program.counted.setdefault(ZERO, Counted(ZERO, "", ""))
+            total = _balanced("$add", [_count(part, program) for part in parts])
+            # 0 < total - (count - 1), that is: total >= count
+            return {"$lt": {ZERO: _arith("$sub", total, count - 1)}}
+    raise AssertionError(f"unknown condition {condition!r}")
+
+
+def _count(condition: Condition, program: Program) -> Any:
+    """A condition as durable-rules arithmetic on the fact that is 1 when it holds, else 0."""
+    match condition:
+        case Leaf(bounds=bounds) if bounds:
+            given = _counted(program, condition.field, GIVEN)
+            return _balanced(
+                "$mul", [given, *(_bound(condition.field, *b, program) for b in bounds)]
+            )
+        case Leaf(field=name, values=values) if name in LIST_FIELDS:
+            return _any([_counted(program, name, value) for value in values])
+        case Leaf(field=name, values=values):  # one answer: at most one of its values is given
+            return _balanced("$add", [_counted(program, name, value) for value in values])
+        case AllOf(parts=parts):
+            return _balanced("$mul", [_count(part, program) for part in parts])
+        case AnyOf(parts=parts):
+            return _any([_count(part, program) for part in parts])
+        case AtLeast(count=count, parts=parts):
+            # total lies in [0, n]: (total + n + 1 - count) // (n + 1) is 1 when total >= count
+            span = len(parts) + 1
+            total = _balanced("$add", [_count(part, program) for part in parts])
+            return _arith("$div", _arith("$add", total, span - count), span)
+    raise AssertionError(f"unknown condition {condition!r}")
+
+
+def _bound(name: str, op: str, bound: int, program: Program) -> Any:
+    """1 when the number compares with the bound, else 0 (the number is within its range)."""
+    low, high = NUMBER_FIELDS[name]
+    threshold = bound + 1 if op in ("gt", "lte") else bound  # x > b is x >= b + 1
+    # x - threshold lies in [low - high - 1, high - low]: x >= threshold exactly when
+    # (x - threshold + span) // span is 1, and otherwise it is 0 (never negative).
+    span = high - low + 1
+    at_least = _arith(
+        "$div", _arith("$add", _counted(program, name, NUMBER), span - threshold), span
+    )
+    return at_least if op in ("gte", "gt") else _arith("$sub", 1, at_least)
+
+
+def _any(parts: list[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    return _arith("$sub", 1, _balanced("$mul", [_arith("$sub", 1, part) for part in parts]))
+
+
+def _counted(program: Program, name: str, value: str) -> dict[str, str]:
+    key = f"{name}{value}" if value in (NUMBER, GIVEN) else f"{name}={value}"
+    program.counted.setdefault(key, Counted(key, name, value))
+    return {"$m": key}
+
+
+def _arith(op: str, left: Any, right: Any) -> dict[str, Any]:
+    return {op: {"$l": left, "$r": right}}
+
+
+def _balanced(op: str, parts: list[Any]) -> Any:
+    """Parts joined by a binary operator as a balanced tree (shallow even for many parts)."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    return _arith(op, _balanced(op, parts[:middle]), _balanced(op, parts[middle:]))
+
+
+def _join(operator: str, tests: list[dict[str, Any]]) -> dict[str, Any]:
+    return tests[0] if len(tests) == 1 else {operator: tests}
+
+
+def _flag(name: str, value: str) -> str:
+    """The fact key that says a list field contains a value."""
+    return f"{name}__{value}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts
+
+
+def to_fact(answers: Mapping[str, Any], counted: Iterable[Counted] = ()) -> dict[str, Any]:
+    """Flatten answers (possibly partial, as during the quiz) into the fact the rules read.
+
+    Only what a condition can test is kept, which keeps the fact small: symptoms answered yes
+    or unsure (conditions never test "no"); one true flag per chosen value of a list field;
+    every single-choice field, "not_answered" when left open; numbers when given (a missing
+    number stays absent, so no comparison can match it: durable-rules compares loosely across
+    types); and the entries `at_least` arithmetic counts, each always present.
+    """
+    fact: dict[str, Any] = {"kind": FACT_KIND}
+    for name in NUMBER_FIELDS:
+        number = answers.get(name)
+        if isinstance(number, int) and not isinstance(number, bool):
+            fact[name] = number
+    for name in CHOICE_FIELDS:
+        value = answers.get(name)
+        fact[name] = NOT_ANSWERED if value is None else str(value)
+    for name in LIST_FIELDS:
+        for value in answers.get(name) or ():
+            fact[_flag(name, str(value))] = True
+    for name, value in (answers.get("symptoms") or {}).items():
+        if value is None or value is False:  # not asked, or no: never tested
+            continue
+        if value is True or value == "yes":  # JSON true means yes, as in the contract
+            fact[name] = "yes"
+        elif value == "unsure":
+            fact[name] = "unsure"
+    for key, read, source, default in _plan(tuple(counted)):
+        if read == _EQUAL:
+            fact[key] = 1 if fact.get(source) == default else 0
+        elif read == _PRESENT:
+            fact[key] = 1 if source in fact else 0
+        else:
+            fact[key] = fact.get(source, default)
+    return fact
+
+
+_EQUAL, _PRESENT, _NUMBER = range(3)
+
+
+@lru_cache(maxsize=64)
+def _plan(counted: tuple[Counted, ...]) -> tuple[tuple[str, int, str, Any], ...]:
+    """How to read each counted entry from the fact (worked out once: facts are the hot path)."""
+    plan: list[tuple[str, int, str, Any]] = []
+    for entry in counted:
+        if entry.key == ZERO:
+            plan.append((entry.key, _NUMBER, entry.key, 0))  # never in the fact: always 0
+        elif entry.value == NUMBER:
+            plan.append((entry.key, _NUMBER, entry.source, NUMBER_FIELDS[entry.field][0]))
+        elif entry.value == GIVEN or entry.field in LIST_FIELDS:
+            plan.append((entry.key, _PRESENT, entry.source, None))
+        else:
+            plan.append((entry.key, _EQUAL, entry.source, entry.value))
+    return tuple(plan)
+
+
+def fact_properties(program: Program) -> int:
+    """The most properties a fact can have (durable-rules refuses more than 254)."""
+    symptoms, flags = len(SYMPTOMS), sum(len(values) for values in LIST_FIELDS.values())
+    return 3 + len(NUMBER_FIELDS) + len(CHOICE_FIELDS) + flags + symptoms + len(program.counted)
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's limits, checked on a model of the network durable-rules builds
+
+
+@dataclass
+class _Node:
+    tests: int = 0  # different tests that follow this one (NEXT_BUCKET_LENGTH)
+    anys: int = 0  # `any` groups one of whose branches ends here (NEXT_LIST_LENGTH)
+    rules: list[str] = field(default_factory=list)  # rules whose test ends here (BETA_LIST)
+
+
+class _Network:
+    """durable-rules' alpha network for a ruleset, as rete.c builds it: a test after the same
+    test is shared (except arithmetic), `$and` chains its tests, `$or` ends each branch in a
+    new join node, and each rule hangs on the node where its test ends."""
+
+    def __init__(self) -> None:
+        self.nodes: list[_Node] = [_Node()]
+        self.children: dict[tuple[int, str], int] = {}
+
+    def add_rule(self, name: str, test: dict[str, Any]) -> None:
+        self.nodes[self._alpha(test, 0)].rules.append(name)
+
+    def _alpha(self, test: dict[str, Any], parent: int) -> int:
+        ((key, value),) = test.items()
+        if key == "$and":
+            for part in value:
+                parent = self._alpha(part, parent)
+            return parent
+        if key == "$or":
+            join = self._new()
+            for part in value:
+                self.nodes[self._alpha(part, parent)].anys += 1
+            return join
+        arithmetic = isinstance(value, dict) and any(isinstance(v, dict) for v in value.values())
+        if arithmetic:  # durable-rules never shares an arithmetic test
+            self.nodes[parent].tests += 1
+            return self._new()
+        # A leaf test is a one-key mapping (of a one-key mapping for comparisons), so its repr
+        # identifies it, type included (True is not 1 for durable-rules either).
+        where = (parent, repr(test))
+        found = self.children.get(where)
+        if found is None:
+            self.nodes[parent].tests += 1
+            found = self.children[where] = self._new()
+        return found
+
+    def _new(self) -> int:
+        self.nodes.append(_Node())
+        return len(self.nodes) - 1
+
+
+def _groups(test: dict[str, Any]) -> int:
+    ((key, value),) = test.items()
+    if key in ("$and", "$or"):
+        return 1 + sum(_groups(part) for part in value)
+    return 0
+
+
+def program_problems(program: Program) -> list[Problem]:
+    """Every durable-rules limit a compiled program crosses, with the file and id."""
+    problems = list(program.refused)
+    if len(program.entries) > MAX_RULES:
+        problems.append(
+            Problem(
+                program.file,
+                None,
+                f"too many rules for the rule engine: {len(program.entries)} (with their "
+                f"'Not sure' forms and self-help texts; durable-rules allows {MAX_RULES})",
+            )
+        )
+        return problems  # the network of so many rules is not worth modelling
+    network = _Network()
+    network.add_rule(CATCH_ALL, {"kind": FACT_KIND})
+    for name, entry in program.entries.items():
+        groups = _groups(entry.test)
+        if groups > MAX_GROUPS:  # `add` counts such conditions instead: a compiler bug
+            text = f"compiled with {groups} 'all'/'any' groups, durable-rules takes {MAX_GROUPS}"
+            problems.append(Problem(entry.file, entry.item, text))
+        network.add_rule(name, entry.test)
+    problems += _network_problems(program, network)
+    properties = fact_properties(program)
+    if properties > MAX_FACT_PROPERTIES:
+        problems.append(
+            Problem(
+                program.file,
+                None,
+                f"the answers would need {properties} entries in the rule engine, at most "
+                f"{MAX_FACT_PROPERTIES}: fewer answers counted by at_least",
+            )
+        )
+    return problems
+
+
+def _network_problems(program: Program, network: _Network) -> list[Problem]:
+    problems = []
+    for node in network.nodes:
+        if node.tests > MAX_TESTS_AFTER_ONE or node.anys > MAX_ANY_AFTER_ONE:
+            problems.append(
+                Problem(
+                    program.file,
+                    None,
+                    f"too many different tests of the answers for the rule engine: "
+                    f"{max(node.tests, node.anys)} follow one test, at most "
+                    f"{min(MAX_TESTS_AFTER_ONE, MAX_ANY_AFTER_ONE)} (durable-rules)",
+                )
+            )
+        if len(node.rules) > MAX_RULES_AT_ONE:
+            entries = [program.entries[name] for name in node.rules]
+            ids = ", ".join(dict.fromkeys(str(e.item) for e in entries[:5]))
+            problems.append(
+                Problem(
+                    entries[0].file,
+                    None,
+                    f"{len(node.rules)} rules test exactly the same answers ({ids}, ...); "
+                    f"the rule engine allows {MAX_RULES_AT_ONE}",
+                )
+            )
+    return problems[:10]
+
+
+def compile_problems(kb: KnowledgeBase) -> list[Problem]:
+    """Every reason the engine cannot run a (checked) knowledge base: durable-rules' limits on
+    rules, condition size, tests and fact size. Empty when it can; then `for_knowledge` works."""
+    return program_problems(decisions(kb)) + program_problems(skip_logic(kb))
+
+
+def compiled_size(kb: KnowledgeBase) -> int:
+    """Characters of durable-rules JSON the knowledge base compiles to (both rulesets)."""
+    return len(decisions(kb).text()) + len(skip_logic(kb).text())
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+_lock = threading.RLock()  # the C core has no locks: every call into it holds this one
+_ruleset_numbers = itertools.count(1)
+_session_numbers = itertools.count(1)
+
+
+def _message(error: Exception) -> str:
+    return str(error) or type(error).__name__
+
+
+class _Ruleset:
+    """A ruleset registered in durable-rules' C core, with its one long-lived session."""
+
+    def __init__(self, text: str) -> None:
+        try:
+            self.handle = core.create_ruleset(f"triage_{next(_ruleset_numbers)}", text)
+        except Exception as error:  # the C core raises a bare Exception subclass
+            raise EngineError(f"the rule engine refused the rules: {_message(error)}") from error
+        self._new_session()
+
+    def _new_session(self) -> None:
+        self.sid = str(next(_session_numbers))
+        self.retraction = json.dumps({"sid": self.sid, "id": FACT_ID})
+
+    def names(self, fact: dict[str, Any]) -> list[str]:
+        """The names of the durable-rules rules that fire on a fact."""
+        with _lock:
+            fact["sid"], fact["id"] = self.sid, FACT_ID
+            try:
+                names = self._run(_encode(fact))
+            except BaseException as error:
+                self._drop_session()
+                if isinstance(error, Exception) and not isinstance(error, EngineError):
+                    raise EngineError(f"the rule engine failed: {_message(error)}") from error
+                raise
+        if CATCH_ALL not in names:
+            raise EngineError("the rule engine did not evaluate the answers")
+        return names
+
+    def _run(self, fact: str) -> list[str]:
+        """Assert the fact, collect every rule that fires, retract the fact."""
+        status, state = core.assert_fact(self.handle, fact)
+        if status != 0:  # 1: matched nothing (not even the catch-all), 2: already there
+            raise EngineError(f"the rule engine did not take the answers (status {status})")
+        names = []
+        started = core.start_action_for_state(self.handle, state)
+        message = None if started is None else started[1]
+        while message is not None:  # '{"NAME":{"m":{...the fact...}}}'
+            names.append(message[2 : message.index('"', 2)])
+            message = core.complete_and_start_action(self.handle, state)
+        status, _ = core.retract_fact(self.handle, self.retraction)
+        if status != 0:
+            raise EngineError(f"the rule engine kept the answers (status {status})")
+        return names
+
+    def _drop_session(self) -> None:
+        """After a failure: forget the session (whatever it holds) and start a fresh one."""
+        with contextlib.suppress(Exception):  # nothing more to clean; the next session is new
+            core.delete_state(self.handle, self.sid)
+        self._new_session()
+
+
+_rulesets: dict[str, _Ruleset] = {}  # by program text: equal programs share one
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A program of one knowledge base on its registered ruleset. What each durable-rules
+    rule means belongs to the program: equal tests share one rule, so two knowledge bases
+    can compile to the same text with different meanings."""
+
+    ruleset: _Ruleset
+    meanings: dict[str, tuple[Fired, ...]]
+    counted: tuple[Counted, ...]
+
+    def fire(self, answers: Mapping[str, Any]) -> frozenset[Fired]:
+        names = self.ruleset.names(to_fact(answers, self.counted))
+        return frozenset(fired for name in names for fired in self.meanings.get(name, ()))
+
+
+def _refuse(problems: list[Problem]) -> NoReturn:
+    listed = "; ".join(str(problem) for problem in problems[:3])
+    raise EngineError(f"the rule engine cannot run these rules: {listed}")
+
+
+def _registered(program: Program) -> _Compiled:
+    if program.refused:  # left out of the text, so never mistaken for a registered program
+        _refuse(program.refused)
+    text = program.text()
+    with _lock:
+        ruleset = _rulesets.get(text)
+        if ruleset is None:
+            problems = program_problems(program)
+            if problems:
+                _refuse(problems)
+            ruleset = _rulesets[text] = _Ruleset(text)
+    meanings = {name: entry.meaning for name, entry in program.entries.items()}
+    return _Compiled(ruleset, meanings, tuple(program.counted.values()))
 
 
 class Engine:
-    """Fires a compiled knowledge base on flat facts and returns the names that fired."""
+    """A knowledge base compiled and registered in durable-rules (the skip logic only when
+    first asked for: assessing needs only the decisions)."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        number = next(_ruleset_ids)
-        self.name, self.skip_logic_name = f"triage_{number}", f"triage_{number}_ask"
-        self.definition = ruleset_definition(kb)
-        self.skip_logic = skip_logic_definition(kb)
-        host = _shared_host()
-        with _lock:
-            # register_rulesets deletes each 'run' from the dict it is given: pass copies.
-            host.register_rulesets(
-                {
-                    self.name: copy.deepcopy(self.definition),
-                    self.skip_logic_name: copy.deepcopy(self.skip_logic),
-                }
-            )
+        self._decisions = _registered(decisions(kb))
+        self._questions = skip_logic(kb)
+        self._asking: _Compiled | None = None
 
-    def fire(self, facts: Mapping[str, Any]) -> frozenset[str]:
-        """Names of everything that fired ('rule:ID', 'unsure:ID', 'advice:ID')."""
-        return self._fire(self.name, facts)
+    def fire(self, answers: Mapping[str, Any]) -> frozenset[Fired]:
+        """The rules (and their "Not sure" variants) and self-help advice whose condition
+        holds for answers in the answers-file form (complete or partial)."""
+        return self._decisions.fire(answers)
 
-    def questions_to_ask(self, facts: Mapping[str, Any]) -> frozenset[str]:
+    def questions_to_ask(self, answers: Mapping[str, Any]) -> frozenset[str]:
         """Ids of the questions with a `when` that holds for the answers so far."""
-        return frozenset(name[len(ASK) :] for name in self._fire(self.skip_logic_name, facts))
+        return frozenset(fired.id for fired in self._skip_logic.fire(answers))
 
-    def _fire(self, ruleset: str, facts: Mapping[str, Any]) -> frozenset[str]:
-        host = _shared_host()
-        sid = str(next(_session_ids))
-        fact = {**facts, "sid": sid}
-        with _lock:
-            fired: list[str] = []
-            host.sink = fired
-            try:
-                state = self._assert(host, ruleset, fact)
-            finally:
-                host.sink = None
-            try:
-                if isinstance(state, dict) and state.get("exception"):
-                    raise EngineError(f"a rule action failed: {state['exception']}")
-            finally:
-                host.delete_state(ruleset, sid)
-        if CATCH_ALL not in fired:
-            raise EngineError("the rule engine did not evaluate the answers")
-        return frozenset(_split(fired))
-
-    @staticmethod
-    def _assert(host: _Host, ruleset: str, fact: dict[str, Any]) -> Any:
-        try:
-            return host.assert_fact(ruleset, fact)
-        except durable_engine.MessageNotHandledException as error:
-            # Cannot happen while the catch-all exists; no state was made, so none is deleted.
-            raise EngineError("no rule matched the answers, not even the catch-all") from error
-        except Exception as error:  # the C core raises a bare Exception subclass
-            raise EngineError(f"the rule engine failed: {error}") from error
+    @property
+    def _skip_logic(self) -> _Compiled:
+        if self._asking is None:
+            compiled = _registered(self._questions)
+            with _lock:
+                self._asking = self._asking or compiled
+        return self._asking
 
 
-def _split(fired: list[str]) -> list[str]:
-    """One name per rule or advice text ('advice:a,b' -> 'advice:a', 'advice:b')."""
-    names = []
-    for name in fired:
-        if name.startswith(ADVICE):
-            names += [
-                ADVICE + advice_id for advice_id in name[len(ADVICE) :].split(ADVICE_SEPARATOR)
-            ]
-        elif name != CATCH_ALL:
-            names.append(name)
-    return names
-
-
-_engines: dict[KnowledgeBase, Engine] = {}
+_engines: weakref.WeakKeyDictionary[KnowledgeBase, Engine] = weakref.WeakKeyDictionary()
 
 
 def for_knowledge(kb: KnowledgeBase) -> Engine:
     """The engine of a knowledge base, compiled and registered once per process."""
     with _lock:
         engine = _engines.get(kb)
-    if engine is None:
-        engine = Engine(kb)
-        with _lock:
-            engine = _engines.setdefault(kb, engine)
+        if engine is None:
+            engine = _engines[kb] = Engine(kb)
     return engine

@@ -1,5 +1,8 @@
 """Writing files safely: atomically (temporary file + rename), private (0600), and never over an
-existing file unless the caller says so. A failed write leaves the old file as it was."""
+existing file unless the caller says so. A failed write leaves the old file as it was, and no
+signal (Ctrl-C, SIGHUP, SIGTERM) can cut a write half-way or leave its temporary file behind.
+
+Also where to keep answers when the chosen folder cannot be written (`fallback_directories`)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from triage import signals
 from triage.errors import FileExistsRefused, UsageError
 
 PRIVATE = 0o600
@@ -15,8 +19,12 @@ PRIVATE = 0o600
 
 def write_atomic(path: Path, text: str, *, overwrite: bool = False) -> Path:
     """Write `text` to `path` atomically with permissions 0600; refuse to replace a file
-    unless `overwrite` is true."""
-    path = Path(path)
+    unless `overwrite` is true. Signals wait until the file is complete (or cleaned up)."""
+    with signals.held():
+        return _write_atomic(Path(path), text, overwrite)
+
+
+def _write_atomic(path: Path, text: str, overwrite: bool) -> Path:
     if path.is_dir():
         raise UsageError(f"{path}: is a directory; give a file name")
     if path.exists() and not overwrite:
@@ -45,12 +53,36 @@ def write_atomic(path: Path, text: str, *, overwrite: bool = False) -> Path:
     return path
 
 
-def free_path(directory: Path, stem: str) -> Path:
+def free_path(directory: Path, stem: str, suffix: str = ".json") -> Path:
     """`directory/stem.json`, or `stem-2.json`, `stem-3.json`... whichever does not exist yet."""
-    candidate, number = directory / f"{stem}.json", 2
+    candidate, number = directory / f"{stem}{suffix}", 2
     while candidate.exists():
-        candidate, number = directory / f"{stem}-{number}.json", number + 1
+        candidate, number = directory / f"{stem}-{number}{suffix}", number + 1
     return candidate
+
+
+def fallback_directories() -> list[Path]:
+    """Where to keep answers when the chosen folder cannot be written, in order: the user's
+    state folder ($XDG_STATE_HOME/triage, by default ~/.local/state/triage; created private),
+    the home folder, and the temporary folder."""
+    places: list[Path] = []
+    with contextlib.suppress(RuntimeError, KeyError):  # no home folder at all
+        home = Path.home()
+        state = os.environ.get("XDG_STATE_HOME", "")
+        # The XDG specification: a relative path is invalid and is ignored.
+        base = Path(state) if os.path.isabs(state) else home / ".local" / "state"
+        places += [base / "triage", home]
+    places.append(Path(tempfile.gettempdir()))
+    return list(dict.fromkeys(places))
+
+
+def prepared(directory: Path) -> bool:
+    """Make sure a folder for private files exists (created with mode 0700); False if it cannot."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return directory.is_dir()
 
 
 def _link_new(temporary: str, path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from triage.models import (
     SYMPTOMS,
     Answers,
     AssessmentDocument,
+    json_word,
 )
 from triage.safe_text import one_line
 
@@ -142,18 +144,29 @@ def parse_json(text: str, name: str, *, single_line: bool = False) -> Any:
     """JSON that means what it says: no key given twice, no NaN or Infinity, no number of more
     than 4300 digits, no nesting deeper than the parser allows. `single_line`: the text is one
     line of a JSON lines input (a syntax error then names the column only)."""
+    repeated: list[str] = []  # keys given twice, as the parser meets them
+
+    def objects(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) == len(pairs):
+            return result  # the usual case: no walk over the data afterwards
+        repeated.append("")
+        return _object(pairs)
+
     try:
-        data = json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
+        data = json.loads(
+            text, object_pairs_hook=objects, parse_constant=_no_constant, parse_float=_finite
+        )
     except json.JSONDecodeError as error:
         column = f"column {error.colno}"
         where = column if single_line else f"line {error.lineno}, {column}"
         raise InputError(name, f"invalid JSON at {where}: {error.msg}") from None
     except RecursionError:
         raise InputError(name, "invalid JSON: nested too deeply") from None
-    except ValueError as error:  # not a syntax error: too many digits, NaN, Infinity
+    except ValueError as error:  # not a syntax error: too many digits, NaN, Infinity, 1e999
         problem = "a number has too many digits" if "digits" in str(error) else shown(error)
         raise InputError(name, f"invalid JSON: {problem}") from None
-    duplicate = _first_duplicate(data)
+    duplicate = _first_duplicate(data) if repeated else None
     if duplicate is not None:
         # JSON parsers keep the last of two equal keys: {"fever": "yes", "fever": "no"} would
         # silently read as "no". A warning sign must never be lost that way.
@@ -163,6 +176,14 @@ def parse_json(text: str, name: str, *, single_line: bool = False) -> Any:
 
 def _no_constant(word: str) -> Any:
     raise ValueError(f"{word} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    """A JSON number with a fraction or exponent; 1e999 would silently read as Infinity."""
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {shown(text)} is too large")
+    return number
 
 
 def _object(pairs: list[tuple[str, Any]]) -> _Object:
@@ -194,9 +215,7 @@ def answers_from_data(
     """Validate parsed JSON as a bare answers object, an assessment document, or a FHIR
     QuestionnaireResponse to the Questionnaire of `kb` (default: the built-in rules)."""
     if not isinstance(data, dict):
-        kinds = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
-        kind = kinds.get(type(data), "a number")
-        raise InputError(name, f"expected a JSON object with the answers, got {kind}")
+        raise InputError(name, f"expected a JSON object with the answers, got {json_word(data)}")
     if "resourceType" in data:  # FHIR (imported only then: answers files stay fast)
         from triage import fhir_in
 
@@ -238,7 +257,7 @@ def explain(problem: Any) -> str:
         return _unknown_name(field, in_symptoms="symptoms" in location[:-1])
     if kind == "missing":
         return "is required"
-    value = shown(repr(problem.get("input")))
+    value = shown(as_json(problem.get("input")))
     if kind == "literal_error" and field == "schema_version":
         return f"schema version {value} is not supported; the only version is 1"
     if kind in ("dict_type", "model_type"):
@@ -254,6 +273,17 @@ def explain(problem: Any) -> str:
     if kind == "too_short" and field in LIST_FIELDS:
         return f"choose at least one of: {', '.join(LIST_FIELDS[field])}"
     return str(problem["msg"])
+
+
+def as_json(value: Any) -> str:
+    """A value as it is written in JSON (true, null, "text"), so a message quotes what the person
+    wrote; long text is cut first (a message shows at most SHOWN characters of it)."""
+    if isinstance(value, str):
+        value = value[: SHOWN + 1]
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):  # not JSON data after all
+        return repr(value)
 
 
 def _allowed_for(location: list[str]) -> list[str] | None:

@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from triage import conditions
+from triage import conditions, kbcache
 from triage.conditions import Condition, ConditionError
 from triage.errors import KnowledgeError, Problem
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS, Cause, Level
 from triage.safe_text import one_line as printable
-from triage.yamlfile import YamlProblem, read_yaml
+from triage.unsure import UnsurePolicy
 
 FILES = ("ruleset.yaml", "questions.yaml", "rules.yaml", "advice.yaml", "sources.yaml")
 
@@ -30,8 +30,8 @@ FILES = ("ruleset.yaml", "questions.yaml", "rules.yaml", "advice.yaml", "sources
 MAX_ENTRIES = {"questions": 200, "rules": 1_000, "advice": 1_000, "sources": 1_000}
 MAX_TEXT = 4_000  # characters in one text (the longest advice text has about 700)
 MAX_CONDITION_TESTS = 64  # single tests (leaves) in one `when`
-MAX_CONDITION_DEPTH = 8  # all/any/at_least nested in one another
-MAX_AT_LEAST = 8  # conditions listed in one at_least
+MAX_CONDITION_DEPTH = 32  # all/any/at_least nested in one another (the engine takes 32)
+MAX_AT_LEAST = 64  # conditions listed in one at_least (compiled as a count, linear in size)
 Section = Literal["emergency", "basics", "follow_up"]
 QuestionKind = Literal["number", "single", "multi", "symptom"]
 AdviceKind = Literal["now", "safety_net", "self_help", "info"]
@@ -55,7 +55,7 @@ class RulesetInfo(_Strict):
     description: str
     welcome: str | None = None  # shown when the quiz starts
     disclaimer: str
-    unsure_policy: str
+    unsure_policy: UnsurePolicy  # what a "Not sure" answer counts as: triage/unsure.py
     unsure_advice: list[str]
     causes: dict[Cause, str]
     symptom_choices: dict[Literal["yes", "no", "unsure"], str]
@@ -150,11 +150,17 @@ class KnowledgeBase:
         return {question.id: question for question in self.questions}
 
 
+def read_yaml(path: Path) -> Any:
+    """The data of a rule file (see triage/yamlfile.py). PyYAML is imported only when rules
+    are read from YAML: a knowledge base from the cache (kbcache) needs none."""
+    from triage import yamlfile
+
+    return yamlfile.read_yaml(path)
+
+
 def default_directory() -> Path:
     """`rules/` inside an installed wheel, or beside the package in a checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "_rules"
-    return packaged if packaged.is_dir() else here.parent / "rules"
+    return Path(kbcache.default_directory())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,8 +267,13 @@ def _raw_ids(entries: Any, key: str) -> list[str]:
 
 
 def load(directory: Path | None = None) -> KnowledgeBase:
-    """Load and check a knowledge base; raise KnowledgeError listing every problem."""
+    """Load and check a knowledge base; raise KnowledgeError listing every problem. A checked
+    knowledge base is cached by the content of its directory (triage/kbcache.py)."""
     directory = Path(directory) if directory is not None else default_directory()
+    return kbcache.load(directory, _checked, KnowledgeBase)
+
+
+def _checked(directory: Path) -> KnowledgeBase:
     kb, problems = _load(directory)
     if problems or kb is None:
         raise KnowledgeError(directory, problems)
@@ -327,7 +338,7 @@ def _read(path: Path, found: _Collector) -> Any:
         found.add(path.name, None, "file is missing")
     except (OSError, UnicodeDecodeError) as error:
         found.add(path.name, None, f"cannot be read: {error}")
-    except YamlProblem as error:
+    except ValueError as error:  # yamlfile.YamlProblem: syntax, repeated keys, alias bombs
         found.add(path.name, None, str(error))
     return None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from triage import render
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import Answers, Reason, Result, SourceRef
 from triage.safe_text import prose
@@ -47,7 +48,7 @@ def _result(result: Result, kb: KnowledgeBase, saved: str | None, made: str) -> 
     lines = [
         f"**{_md(result.headline)}**",
         "",
-        _md(" ".join(kb.info.levels[result.triage].summary.split())),
+        _md(render.summary(result, kb)),
         "",
         f"- Triage level: `{result.triage.value}`",
         f"- Type of pain: {kind}",

@@ -319,6 +319,21 @@ class Result(BaseModel):
     advice: list[AdviceItem]
 
 
+# Keys `document.new_document` writes into the metadata besides the declared fields, with their
+# type in the document schema (triage/schema.py, METADATA_PROPERTIES).
+_METADATA_EXTRAS: dict[str, type] = {
+    "ruleset_name": str,
+    "ruleset_version": str,
+    "schema_version": int,
+}
+
+
+def json_word(value: Any) -> str:
+    """What kind of JSON value this is, in JSON's words (for messages: `true` is no number)."""
+    kinds = {list: "an array", dict: "an object", str: "a string", bool: "true or false"}
+    return "null" if value is None else kinds.get(type(value), "a number")
+
+
 class Metadata(BaseModel):
     """Where an assessment document came from."""
 
@@ -329,6 +344,17 @@ class Metadata(BaseModel):
     ruleset: str | None = None
     created: str | None = None
     document_version: Annotated[int, Field(strict=True)] = 1
+
+    @model_validator(mode="after")
+    def _typed_extras(self) -> Metadata:
+        """The other keys the tool writes must have the type the document schema gives them
+        (JSON true is not the integer 1); keys the tool does not know pass unchecked."""
+        for key, value in (self.model_extra or {}).items():
+            wanted = _METADATA_EXTRAS.get(key)
+            if wanted is not None and (isinstance(value, bool) or not isinstance(value, wanted)):
+                kind = "a whole number" if wanted is int else "a string"
+                raise ValueError(f"{key} must be {kind}, not {json_word(value)}")
+        return self
 
 
 class AssessmentDocument(BaseModel):

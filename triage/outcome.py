@@ -7,12 +7,11 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from triage import conditions
-from triage.conditions import Condition, to_facts
-from triage.engine import ADVICE, RULE, for_knowledge
-from triage.knowledge import KnowledgeBase, Question, Rule
+from triage import conditions, unsure
+from triage.conditions import Condition
+from triage.engine import Fired, for_knowledge
+from triage.knowledge import KnowledgeBase, Rule
 from triage.models import (
-    LIST_FIELDS,
     AdviceItem,
     Answers,
     Evidence,
@@ -29,9 +28,8 @@ ADVICE_ORDER = ("now", "info", "self_help", "safety_net")
 
 def assess(answers: Answers, kb: KnowledgeBase) -> Result:
     """Triage one set of answers with a knowledge base."""
-    facts = to_facts(_as_mapping(answers))
-    fired = for_knowledge(kb).fire(facts)
-    return build_result(kb, facts, fired)
+    given = _as_mapping(answers)
+    return build_result(kb, given, for_knowledge(kb).fire(given))
 
 
 def _as_mapping(answers: Answers) -> dict[str, Any]:
@@ -41,7 +39,7 @@ def _as_mapping(answers: Answers) -> dict[str, Any]:
 
 
 class Firing(NamedTuple):
-    """A rule that fired, at the level it fired (one lower when it rests on "Not sure")."""
+    """A rule that fired, at the level it fired (lower when it rests on "Not sure")."""
 
     rule: Rule
     level: Level
@@ -50,35 +48,37 @@ class Firing(NamedTuple):
 
 def fired_rules(kb: KnowledgeBase, partial: Mapping[str, Any]) -> list[Firing]:
     """The rules that fire on answers given so far (during the quiz)."""
-    fired = for_knowledge(kb).fire(to_facts(partial))
-    return [Firing(rule, level, unsure) for rule, level, unsure in _matches(kb, fired)]
+    return _firings(kb, for_knowledge(kb).fire(partial))
 
 
 def assess_partial(kb: KnowledgeBase, partial: Mapping[str, Any]) -> Result:
     """The result that the answers given so far lead to (when the quiz stops early)."""
-    facts = to_facts(partial)
-    return build_result(kb, facts, for_knowledge(kb).fire(facts))
+    return build_result(kb, partial, for_knowledge(kb).fire(partial))
 
 
 def questions_to_ask(kb: KnowledgeBase, partial: Mapping[str, Any]) -> frozenset[str]:
     """Ids of the questions whose `when` holds for the answers given so far."""
-    return for_knowledge(kb).questions_to_ask(to_facts(partial))
+    return for_knowledge(kb).questions_to_ask(partial)
 
 
-def _matches(kb: KnowledgeBase, fired: frozenset[str]) -> list[tuple[Rule, Level, bool]]:
-    """The rules behind the fired names, in the order of rules.yaml; a rule that fired on its
-    own 'yes' answers is not repeated as its 'unsure' variant."""
-    found: dict[str, tuple[Rule, Level, bool]] = {}
-    for name in fired:
-        kind, _, rule_id = name.partition(":")
-        if kind == "rule":
-            rule = kb.rules_by_id[rule_id]
-            found[rule_id] = (rule, rule.triage, False)
-        elif kind == "unsure" and RULE + rule_id not in fired:
-            rule = kb.rules_by_id[rule_id]
-            found[rule_id] = (rule, rule.triage.lowered(), True)
+def _firings(kb: KnowledgeBase, fired: frozenset[Fired]) -> list[Firing]:
+    """The rules that fired, in the order of rules.yaml; a rule that fired on its own "yes"
+    answers is not repeated as resting on "Not sure"."""
+    sure = {item.id for item in fired if item.kind == "rule" and not item.unsure}
+    found: list[Firing] = []
+    for item in fired:
+        if item.kind != "rule" or (item.unsure and item.id in sure):
+            continue
+        rule = kb.rules_by_id[item.id]
+        level = rule.triage
+        if item.unsure:
+            lowered = unsure.unsure_level(rule.triage, kb.info.unsure_policy)
+            if lowered is None:  # the policy does not count this firing
+                continue
+            level = lowered
+        found.append(Firing(rule, level, item.unsure))
     order = _rule_order(kb)
-    return [found[rule_id] for rule_id in sorted(found, key=order.__getitem__)]
+    return sorted(found, key=lambda firing: order[firing.rule.id])
 
 
 @lru_cache(maxsize=64)
@@ -86,9 +86,10 @@ def _rule_order(kb: KnowledgeBase) -> dict[str, int]:
     return {rule.id: index for index, rule in enumerate(kb.rules)}
 
 
-def build_result(kb: KnowledgeBase, facts: Mapping[str, Any], fired: frozenset[str]) -> Result:
+def build_result(kb: KnowledgeBase, answers: Mapping[str, Any], fired: frozenset[Fired]) -> Result:
+    """The result of what fired on these answers (in the answers-file form)."""
     reasons = sorted(
-        (_reason(kb, facts, rule, level, unsure) for rule, level, unsure in _matches(kb, fired)),
+        (_reason(kb, answers, firing) for firing in _firings(kb, fired)),
         key=lambda reason: -reason.triage.rank,
     )
     level = max(
@@ -109,90 +110,104 @@ def build_result(kb: KnowledgeBase, facts: Mapping[str, Any], fired: frozenset[s
     )
 
 
-def _reason(
-    kb: KnowledgeBase, facts: Mapping[str, Any], rule: Rule, level: Level, unsure: bool
-) -> Reason:
-    # A reason depends only on the answers its own condition reads: share equal ones.
-    seen = tuple((key, facts.get(key)) for key in _keys_read(kb, rule.id))
-    return _shared_reason(kb, rule.id, level, unsure, seen)
+def _reason(kb: KnowledgeBase, answers: Mapping[str, Any], firing: Firing) -> Reason:
+    # A reason depends only on the answers its own condition tests: share equal ones (the
+    # cache stays small when answers that no test reads are left out of its key).
+    seen = tuple(
+        _tested(conditions.answer_of(answers, name), values)
+        for name, values in _fields_read(kb, firing.rule.id)
+    )
+    return _shared_reason(kb, firing.rule.id, firing.level, firing.unsure, seen)
+
+
+def _tested(given: Any, values: frozenset[str]) -> Any:
+    """The part of an answer that a condition's tests can see (numbers are compared whole)."""
+    if not values or given is None:
+        return given
+    if isinstance(given, tuple):
+        return tuple(value for value in given if value in values)
+    return given if given in values else None
 
 
 @lru_cache(maxsize=256)
-def _keys_read(kb: KnowledgeBase, rule_id: str) -> tuple[str, ...]:
-    keys: list[str] = []
-    for leaf in conditions.leaves(kb.conditions[f"rule:{rule_id}"]):
-        if leaf.field in LIST_FIELDS:
-            keys += [conditions.list_key(leaf.field, value) for value in leaf.values]
-        else:
-            keys.append(leaf.field)
-    return tuple(dict.fromkeys(keys))
+def _fields_read(kb: KnowledgeBase, rule_id: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each field the rule reads, with every value it tests ("unsure" too, for its variant)."""
+    condition = unsure.accepting_unsure(_condition(kb, rule_id))
+    tested: dict[str, set[str]] = {}
+    for leaf in conditions.leaves(condition):
+        tested.setdefault(leaf.field, set()).update(leaf.values)
+    return tuple((name, frozenset(values)) for name, values in tested.items())
+
+
+def _condition(kb: KnowledgeBase, rule_id: str) -> Condition:
+    return kb.conditions[f"rule:{rule_id}"]
 
 
 @lru_cache(maxsize=1024)
 def _shared_reason(
-    kb: KnowledgeBase, rule_id: str, level: Level, unsure: bool, seen: tuple[tuple[str, Any], ...]
+    kb: KnowledgeBase, rule_id: str, level: Level, unsure_answer: bool, seen: tuple[Any, ...]
 ) -> Reason:
     rule = kb.rules_by_id[rule_id]
-    condition = kb.conditions[f"rule:{rule.id}"]
-    if unsure:
-        condition = conditions.widen_unsure(condition)
+    condition = _condition(kb, rule_id)
+    if unsure_answer:
+        condition = unsure.accepting_unsure(condition)
+    given = dict(zip((name for name, _ in _fields_read(kb, rule_id)), seen, strict=True))
     return Reason(
         rule=rule.id,
         title=rule.title,
         triage=level,
         suspected=list(rule.suspected),
-        unsure=unsure,
-        answers=evidence(kb, condition, dict(seen)),
+        unsure=unsure_answer,
+        answers=_evidence(kb, condition, given),
         sources=[_source(kb, source_id) for source_id in rule.sources],
     )
 
 
-def evidence(kb: KnowledgeBase, condition: Condition, facts: Mapping[str, Any]) -> list[Evidence]:
-    """The answers that satisfy the tests of a condition, once per field, in words."""
+def _evidence(kb: KnowledgeBase, condition: Condition, given: dict[str, Any]) -> list[Evidence]:
+    """The answers (as `answer_of` reads them) that satisfy the tests of a condition, once per
+    field, in words."""
     found: dict[str, Evidence] = {}
     for leaf in conditions.leaves(condition):
-        if leaf.field not in found and leaf.holds(facts):
-            found[leaf.field] = _evidence(kb, kb.questions_by_id[leaf.field], leaf, facts)
+        if leaf.field not in found and leaf.matches(given[leaf.field]):
+            question = kb.questions_by_id[leaf.field]
+            value = given[leaf.field]
+            if question.kind == "multi":
+                value = [v for v in leaf.values if v in value]
+            words = answer_words(kb, question, value)
+            found[leaf.field] = Evidence(
+                field=leaf.field, value=value, text=f"{question.short}: {words}"
+            )
     return list(found.values())
 
 
-def _evidence(
-    kb: KnowledgeBase, question: Question, leaf: conditions.Leaf, facts: Mapping[str, Any]
-) -> Evidence:
-    if leaf.bounds:
-        value: Any = facts[leaf.field]
-    elif question.kind == "multi":
-        value = [v for v in leaf.values if facts.get(conditions.list_key(leaf.field, v))]
-    else:
-        value = facts[leaf.field]
-    words = answer_words(kb, question, value)
-    return Evidence(field=leaf.field, value=value, text=f"{question.short}: {words}")
-
-
 def _advice(
-    kb: KnowledgeBase, level: Level, reasons: list[Reason], fired: frozenset[str]
+    kb: KnowledgeBase, level: Level, reasons: list[Reason], fired: frozenset[Fired]
 ) -> list[AdviceItem]:
     rule_ids = tuple(reason.rule for reason in reasons)
-    unsure = any(reason.unsure for reason in reasons)
-    advice_fired = frozenset(name for name in fired if name.startswith(ADVICE))
-    return list(_choose_advice(kb, level, rule_ids, unsure, advice_fired))
+    any_unsure = any(reason.unsure for reason in reasons)
+    advice = frozenset(item.id for item in fired if item.kind == "advice")
+    return list(_choose_advice(kb, level, rule_ids, any_unsure, advice))
 
 
 # The same few combinations recur across people; the items are immutable, so share them.
 @lru_cache(maxsize=1024)
 def _choose_advice(
-    kb: KnowledgeBase, level: Level, rule_ids: tuple[str, ...], unsure: bool, fired: frozenset[str]
+    kb: KnowledgeBase,
+    level: Level,
+    rule_ids: tuple[str, ...],
+    any_unsure: bool,
+    advice: frozenset[str],
 ) -> tuple[AdviceItem, ...]:
     info = kb.info.levels[level]
     chosen = list(info.advice)
     chosen += [advice_id for rule_id in rule_ids for advice_id in kb.rules_by_id[rule_id].advice]
-    if unsure:
+    if any_unsure:
         chosen += kb.info.unsure_advice
     if info.self_help:
         chosen += [
             item.id
             for item in kb.advice.values()
-            if item.kind == "self_help" and (item.when is None or ADVICE + item.id in fired)
+            if item.kind == "self_help" and (item.when is None or item.id in advice)
         ]
     items = [_advice_item(kb, advice_id) for advice_id in _unique(chosen)]
     items.sort(key=lambda item: ADVICE_ORDER.index(item.kind))

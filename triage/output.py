@@ -1,10 +1,15 @@
-"""Standard output for the commands: every write either succeeds or says plainly why not.
+"""Standard output and standard error for the commands: every write either succeeds or says
+plainly why not.
 
 A reader that went away (`triage rules | head`) ends the command quietly with the usual status
 of a command whose pipe closed (128 + SIGPIPE = 141). A write that fails (a full disk behind
 `> /dev/full`, a closed standard output `>&-`) is an output fault, reported as such: never
 blamed on the input file, never a traceback. After either, standard output is pointed at
 /dev/null, so that Python's own flush at exit has nothing left to complain about.
+
+Standard error is where those faults are reported, so a fault there has nowhere to go: the
+message is dropped and the exit code stays what it was (a closed or full standard error never
+turns a refusal, exit 2, into a crash, exit 1).
 """
 
 from __future__ import annotations
@@ -67,15 +72,28 @@ def _fault(error: OSError) -> Exception:
     return OutputError(f"cannot write to standard output: {error.strerror or error}")
 
 
-def discard() -> None:
-    """Point standard output at /dev/null (after a fault), so nothing more is written there."""
-    stream = sys.stdout
+def discard(stream: IO[str] | None = None) -> None:
+    """Point standard output (or `stream`) at /dev/null after a fault, so nothing more is
+    written there and the flush at exit cannot fail."""
+    stream = stream if stream is not None else sys.stdout
     if stream is None:
         return
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, stream.fileno())
         os.close(devnull)
+
+
+def to_stderr(line: str) -> None:
+    """`line` on standard error, if it can be written at all (see the module's docstring)."""
+    stream = sys.stderr
+    if stream is None:  # started with standard error closed (`2>&-`)
+        return
+    try:
+        stream.write(line + "\n")
+        stream.flush()
+    except (OSError, ValueError):  # full, a reader gone, or closed meanwhile
+        discard(stream)
 
 
 stdout = Output()

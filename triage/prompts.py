@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -827,3 +828,77 @@ class PromptAsker:
             return prompt.unsafe_ask()
         except (KeyboardInterrupt, EOFError):
             raise QuizInterrupted from None
+
+    # -- the screens around the questions (triage.session) ---------------------------------
+
+    def choose(self, message: str, options: Sequence[tuple[str, str]]) -> str:
+        """One key pressed once, from the keys shown; Enter chooses the first."""
+        width = self._screen_width()
+        listed = "  ".join(f"[{key}] {label}" for key, label in options)
+        text = "\n" + self._fill(f"{message} {listed}", width)  # a blank line above
+        key = self._key(text, {key: key for key, _ in options}, enter=options[0][0])
+        self.show(self._fill(f"> {dict(options)[key]}", width))
+        return key
+
+    def page(self, text: str, *, skippable: bool = True) -> None:
+        """Print a screenful at a time (a few lines spare for the prompt that follows), each
+        next one on Enter or the space bar; q skips the rest when `skippable`."""
+        lines = text.rstrip("\n").split("\n")
+        room = max(shutil.get_terminal_size((80, 24)).lines - self.PAGE_SPARE, 1)
+        more = self.PAGE_MORE if skippable else self.PAGE_MORE_ALL
+        while len(lines) > room:
+            self.show("\n".join(lines[:room]))
+            lines = lines[room:]
+            keys = {"q": "stop"} if skippable else {}
+            pressed = self._key(
+                self._fill(more, self._screen_width()), keys, enter="more", erase=True
+            )
+            if pressed == "stop":
+                return
+        self.show("\n".join(lines))
+
+    def _key(self, message: str, keys: dict[str, str], *, enter: str, erase: bool = False) -> str:
+        """A prompt that takes one key: a key of `keys` (either case), Enter (and, for "more",
+        the space bar); other keys do nothing. Ctrl-C and Ctrl-D stop the quiz as elsewhere."""
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.keys import Keys
+
+        bindings = KeyBindings()
+
+        def answer(value: str) -> Callable[[KeyPressEvent], None]:
+            return lambda event: event.app.exit(result=value)
+
+        for key, value in keys.items():
+            for pressed in dict.fromkeys((key.lower(), key.upper())):
+                bindings.add(pressed, eager=True)(answer(value))
+        bindings.add(Keys.Enter, eager=True)(answer(enter))
+        if enter == "more":
+            bindings.add(" ", eager=True)(answer(enter))
+
+        @bindings.add(Keys.ControlC, eager=True)
+        def _interrupt(event: KeyPressEvent) -> None:
+            event.app.exit(exception=KeyboardInterrupt)
+
+        @bindings.add(Keys.ControlD, eager=True)
+        def _end(event: KeyPressEvent) -> None:
+            event.app.exit(exception=EOFError)
+
+        bindings.add(Keys.Any)(lambda event: None)  # nothing is typed into this prompt
+        prompt: PromptSession[str] = PromptSession(
+            message + " ", key_bindings=bindings, erase_when_done=erase, **self.io
+        )
+        return str(self._run(questionary.Question(prompt.app)))
+
+    # Generic interface wording for the pages of a long text.
+    PAGE_MORE = "-- more: Enter or the space bar for the next page, q to skip the rest --"
+    PAGE_MORE_ALL = "-- more: Enter or the space bar for the next page --"
+    PAGE_SPARE = 4  # lines kept free under a page, for the prompt that follows it
+
+    @staticmethod
+    def _screen_width() -> int:
+        """Any terminal width, down to 1 column (one column spare, at most 100)."""
+        return max(1, min(shutil.get_terminal_size((80, 24)).columns, 100) - 1)
+
+    @staticmethod
+    def _fill(text: str, width: int) -> str:
+        return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)

@@ -106,6 +106,16 @@ class Asker(Protocol):
     def file_name(self, message: str, default: str) -> str:
         """A file name typed by the person (empty: do not save)."""
 
+    # -- the screens around the questions (triage.session) -----------------------------------
+
+    def choose(self, message: str, options: Sequence[tuple[str, str]]) -> str:
+        """One of the keys of `options` ((key, what it does) pairs, all shown), pressed once;
+        Enter chooses the first."""
+
+    def page(self, text: str, *, skippable: bool = True) -> None:
+        """Show a long text a screenful at a time, so that its first lines are read first;
+        the rest can be skipped when `skippable`."""
+
 
 # ---------------------------------------------------------------------------------------------
 # Answers so far
@@ -172,6 +182,11 @@ def relevant(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[Question]:
     definition of what the quiz asks."""
     conditional = outcome.questions_to_ask(kb, answers)
     return [q for q in kb.questions if q.when is None or q.id in conditional]
+
+
+def next_question(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Question | None:
+    """The first relevant question not answered yet (None: the quiz has all it needs)."""
+    return next((q for q in relevant(kb, answers) if not is_answered(answers, q)), None)
 
 
 def prune(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Partial:

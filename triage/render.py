@@ -1,19 +1,32 @@
 """Render a result for people (plain text, optionally coloured) or programs (JSON).
 
-Renderers only render: every word they show comes from the Result or the knowledge base.
+A result for people comes in two parts. The first screen is what a worried person must see at
+once and fits a terminal of 80x24: the level, what it means with the type of pain, what to do
+now, the main reason and the key signs that mean "get help" (the short forms of the advice,
+`<id>-brief` in rules/advice.yaml, where there is one). The details follow: every reason with
+the answers and sources behind it, the full advice, self-help, the safety net and the
+disclaimer. Text is wrapped to the width it is given, from 1 column up, without breaking words.
+
+Renderers only render: every word they show comes from the Result or the knowledge base, and
+every text from a file goes through `safe_text` (escaped, one paragraph as one line of words).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import textwrap
 from collections.abc import Iterable
 from typing import IO
 
 from triage.knowledge import KnowledgeBase
-from triage.models import AdviceItem, Level, Reason, Result
+from triage.models import AdviceItem, Level, PainType, Reason, Result
+from triage.safe_text import json_visible, one_line, prose
 
-WIDTH = 78
+WIDTH = 78  # output that is not a terminal: the same wrapping everywhere, so it is reproducible
+MAX_WIDTH = 100  # longer lines are hard to read, however wide the terminal
+BRIEF = "-brief"  # advice `<id>-brief` is the short form of advice `<id>` (first screen)
 _COLOURS = {
     Level.EMERGENCY: "\033[1;97;41m",
     Level.URGENT: "\033[1;30;43m",
@@ -21,12 +34,16 @@ _COLOURS = {
     Level.SELF_CARE: "\033[1;30;42m",
 }
 _BOLD, _RESET = "\033[1m", "\033[0m"
+# Generic interface wording; every clinical word comes from the knowledge base.
 SECTION_TITLES = {
     "now": "What to do now",
     "info": "Why this matters",
     "self_help": "Self-help",
     "safety_net": "Safety net: get help if things change",
 }
+NOW, MAIN_REASON = SECTION_TITLES["now"], "Main reason"
+NO_REASON = "none of the warning signs or patterns in the rules matched your answers."
+DETAILS_TITLE = "Details: every reason, self-help and sources"
 
 
 def use_colour(stream: IO[str]) -> bool:
@@ -34,8 +51,28 @@ def use_colour(stream: IO[str]) -> bool:
     return "NO_COLOR" not in os.environ and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
+def text_width(columns: int) -> int:
+    """The width to wrap to in a terminal of `columns` columns: one column spare (some terminals
+    wrap a full line early), at most MAX_WIDTH, at least 1."""
+    return max(1, min(columns - 1, MAX_WIDTH))
+
+
+def output_width(stream: IO[str] | None = None) -> int:
+    """The terminal's width when writing to a terminal; otherwise the fixed WIDTH."""
+    stream = stream or sys.stdout
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream
+        terminal = False
+    return text_width(shutil.get_terminal_size((WIDTH + 1, 24)).columns) if terminal else WIDTH
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+
 def to_json(result: Result) -> str:
-    return result.model_dump_json(indent=2)
+    return json_visible(result.model_dump_json(indent=2))
 
 
 def to_json_line(result: Result) -> str:
@@ -46,7 +83,7 @@ def to_json_line(result: Result) -> str:
     """
     head = result.model_dump_json(exclude={"advice"})
     advice = ",".join(_item_json(item) for item in result.advice)
-    return f'{head[:-1]},"advice":[{advice}]}}'
+    return json_visible(f'{head[:-1]},"advice":[{advice}]}}')
 
 
 _ITEM_JSON: dict[int, tuple[AdviceItem, str]] = {}  # about one entry per advice text
@@ -63,73 +100,160 @@ def _item_json(item: AdviceItem) -> str:
     return hit[1]
 
 
-def to_text(result: Result, kb: KnowledgeBase, colour: bool = False) -> str:
-    """The result as a person reads it: headline, cause, reasons, advice, disclaimer."""
+# ---------------------------------------------------------------------------------------------
+# Text for people
+
+
+def to_text(
+    result: Result, kb: KnowledgeBase, colour: bool = False, width: int | None = None
+) -> str:
+    """The whole result as `triage assess` prints it: the first screen, then the details.
+    `width`: None wraps to the terminal when standard output is one, else to WIDTH."""
+    width = output_width() if width is None else max(1, width)
+    return first_screen(result, kb, width, colour) + "\n" + details(result, kb, width, colour)
+
+
+def summary(result: Result, kb: KnowledgeBase) -> str:
+    """What the level means, then the type of pain: one text for every printer (the text result
+    and the summary for a doctor), so the two can never disagree."""
+    return f"{prose(kb.info.levels[result.triage].summary)} {pain_type(result, kb)}"
+
+
+def pain_type(result: Result, kb: KnowledgeBase) -> str:
+    if result.pain_type is PainType.NON_SPECIFIC or not result.suspected:
+        return "Type of pain: non-specific (no particular cause is suspected from your answers)."
+    causes = "; ".join(prose(kb.info.causes[cause]) for cause in result.suspected)
+    return f"Type of pain: specific. Possible cause (not a diagnosis): {causes}."
+
+
+def first_screen(result: Result, kb: KnowledgeBase, width: int, colour: bool = False) -> str:
+    """The level, what it means, what to do now, the main reason and the key signs that mean
+    "get help": at most about 18 lines at 80 columns, so that it fits a screen of 80x24 with a
+    prompt below it."""
     parts = [
-        _headline(result, colour),
-        _wrap(kb.info.levels[result.triage].summary),
-        _cause(result, kb),
-        _reasons(result.reasons, colour),
-        *_advice(result.advice, colour),
-        _wrap(result.disclaimer),
-        f"Rule set: {result.ruleset}",
+        headline(result, width, colour),
+        wrap(summary(result, kb), width),
+        *(_labelled(NOW, text, width, colour) for _, text in _brief(result, kb, "now")),
+        _labelled(MAIN_REASON, _main_reason(result.reasons), width, colour),
+        *(
+            _labelled(title, text, width, colour)
+            for title, text in _brief(result, kb, "safety_net")
+        ),
     ]
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def _headline(result: Result, colour: bool) -> str:
-    text = f" {result.headline} "
-    return f"{_COLOURS[result.triage]}{text}{_RESET}" if colour else f"=== {result.headline} ==="
+def details(result: Result, kb: KnowledgeBase, width: int, colour: bool = False) -> str:
+    """Everything else: every reason with its answers and sources, the full advice, self-help,
+    the safety net, the disclaimer and the rule set."""
+    parts = [
+        _title(DETAILS_TITLE, width, colour),
+        wrap(pain_type(result, kb), width),
+        _reasons(result.reasons, width, colour),
+        *_advice(result.advice, width, colour),
+        wrap(prose(result.disclaimer), width),
+        wrap(f"Rule set: {one_line(result.ruleset)}", width),
+    ]
+    return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def _title(text: str, colour: bool) -> str:
-    return f"{_BOLD}{text}{_RESET}" if colour else f"{text}\n{'-' * len(text)}"
+def headline(result: Result, width: int, colour: bool = False) -> str:
+    text = prose(result.headline)
+    if not colour:
+        return wrap(f"=== {text} ===", width)
+    return "\n".join(f"{_COLOURS[result.triage]} {line} {_RESET}" for line in _lines(text, width))
 
 
-def _cause(result: Result, kb: KnowledgeBase) -> str:
-    if not result.suspected:
-        return _wrap(
-            "Type of pain: non-specific (no particular cause is suspected from your answers)."
-        )
-    causes = "; ".join(kb.info.causes[cause] for cause in result.suspected)
-    return _wrap(f"Type of pain: specific. Possible cause (not a diagnosis): {causes}.")
+def _brief(result: Result, kb: KnowledgeBase, kind: str) -> Iterable[tuple[str, str]]:
+    """(title, text) of each advice item of a kind, in its short form where there is one."""
+    for item in result.advice:
+        if item.kind == kind:
+            short = kb.advice.get(item.id + BRIEF)
+            chosen = (short.title, short.text) if short is not None else (item.title, item.text)
+            yield prose(chosen[0]), prose(chosen[1])
 
 
-def _reasons(reasons: list[Reason], colour: bool) -> str:
+def _main_reason(reasons: list[Reason]) -> str:
     if not reasons:
-        return (
-            _title("Why", colour)
-            + "\n"
-            + _wrap("None of the warning signs or patterns in the rules matched your answers.")
-        )
-    lines = [_title("Why", colour)]
+        return NO_REASON
+    first = reasons[0]
+    unsure = " (you were not sure)" if first.unsure else ""
+    more = len(reasons) - 1
+    also = f" ({more} more in the details)" if more else ""
+    return f"{prose(first.title)}{unsure}.{also}"
+
+
+def _reasons(reasons: list[Reason], width: int, colour: bool) -> str:
+    title = _title("Why", width, colour)
+    if not reasons:
+        return f"{title}\n{wrap(NO_REASON.capitalize(), width)}"
+    lines = [title]
     for reason in reasons:
         unsure = " (you were not sure)" if reason.unsure else ""
-        lines.append(
-            _wrap(f"[{reason.triage.value}] {reason.title}{unsure} ({reason.rule})", "- ", "  ")
-        )
+        level, rule = reason.triage.value, one_line(reason.rule)
+        lines.append(wrap(f"[{level}] {prose(reason.title)}{unsure} ({rule})", width, "- ", "  "))
         if reason.answers:
-            lines.append(
-                _wrap("Your answers: " + "; ".join(e.text for e in reason.answers), "    ", "    ")
-            )
-        lines.append(
-            _wrap("Sources: " + "; ".join(s.title for s in reason.sources), "    ", "    ")
-        )
+            given = "; ".join(prose(e.text) for e in reason.answers)
+            lines.append(wrap(f"Your answers: {given}", width, "    ", "    "))
+        cited = "; ".join(prose(s.title) for s in reason.sources)
+        lines.append(wrap(f"Sources: {cited}", width, "    ", "    "))
     return "\n".join(lines)
 
 
-def _advice(advice: list[AdviceItem], colour: bool) -> Iterable[str]:
+def _advice(advice: list[AdviceItem], width: int, colour: bool) -> Iterable[str]:
     for kind, title in SECTION_TITLES.items():
         items = [item for item in advice if item.kind == kind]
         if items:
             body = "\n\n".join(
-                _wrap(f"{item.title}. {item.text}" if kind != "now" else item.text, "* ", "  ")
+                wrap(
+                    prose(item.text)
+                    if kind == "now"
+                    else f"{prose(item.title)}. {prose(item.text)}",
+                    width,
+                    "* ",
+                    "  ",
+                )
                 for item in items
             )
-            yield f"{_title(title, colour)}\n{body}"
+            yield f"{_title(title, width, colour)}\n{body}"
 
 
-def _wrap(text: str, first: str = "", rest: str = "") -> str:
-    return textwrap.fill(
-        " ".join(text.split()), WIDTH, initial_indent=first, subsequent_indent=rest
-    )
+# ---------------------------------------------------------------------------------------------
+# Wrapping
+
+
+def wrap(text: str, width: int, first: str = "", rest: str = "") -> str:
+    """`text` wrapped to `width` columns (at least 1) without breaking words or hyphenated
+    words: a word longer than the line stands on a line of its own. Indents are dropped when
+    they would take more than a quarter of the line."""
+    width = max(1, width)
+    if 4 * max(len(first), len(rest)) > width:
+        first = rest = ""
+    return "\n".join(_lines(text, width, first, rest))
+
+
+def _lines(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    return textwrap.wrap(
+        text,
+        max(1, width),
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [""]
+
+
+def _title(text: str, width: int, colour: bool) -> str:
+    if colour:
+        return "\n".join(f"{_BOLD}{line}{_RESET}" for line in _lines(text, width))
+    wrapped = wrap(text, width)
+    underline = "-" * min(max(len(line) for line in wrapped.splitlines()), width)
+    return f"{wrapped}\n{underline}"
+
+
+def _labelled(label: str, text: str, width: int, colour: bool) -> str:
+    """`Label: text`, wrapped; the label in bold when colour is on."""
+    wrapped = wrap(f"{label}: {text}", width)
+    if colour and wrapped.startswith(f"{label}:"):
+        return f"{_BOLD}{label}:{_RESET}{wrapped[len(label) + 1 :]}"
+    return wrapped

@@ -34,17 +34,31 @@ class _ResumeFile(BaseModel):
     metadata: dict[str, Any] = {}
 
 
-def to_text(answers: Mapping[str, Any], ruleset: str, created: datetime) -> str:
-    """The resume file for the answers so far, as JSON text."""
+def to_text(
+    answers: Mapping[str, Any],
+    ruleset: str,
+    created: datetime,
+    *,
+    stopped: str | None = None,
+    note: str | None = None,
+) -> str:
+    """The resume file for the answers so far, as JSON text. `stopped` says why the quiz
+    stopped (a word such as "interrupted" or "emergency"), `note` the same for people; both go
+    into the metadata, so the file itself says that it is not a finished assessment."""
+    metadata: dict[str, Any] = {
+        "tool": "triage",
+        "tool_version": __version__,
+        "ruleset": ruleset,
+        "created": created.astimezone().isoformat(timespec="seconds"),
+    }
+    if stopped is not None:
+        metadata["stopped"] = stopped
+    if note is not None:
+        metadata["note"] = note
     data = {
         "resume": VERSION,
         "answers": {**answers, "symptoms": dict(answers.get("symptoms", {}))},
-        "metadata": {
-            "tool": "triage",
-            "tool_version": __version__,
-            "ruleset": ruleset,
-            "created": created.astimezone().isoformat(timespec="seconds"),
-        },
+        "metadata": metadata,
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

@@ -35,3 +35,14 @@ def prose(value: object, limit: int | None = None) -> str:
 
 def _escaped(character: str) -> str:
     return repr(character)[1:-1]  # '\x1b' -> \x1b, '\n' -> \n, '\u202e' -> \u202e
+
+
+def json_visible(text: str) -> str:
+    """JSON text with every character that is not printable (other than the line breaks
+    between its lines) written as a JSON escape (`\\u009b`). JSON escapes C0 controls itself,
+    but not C1 controls, DEL, line separators or bidirectional overrides; such characters can
+    only stand inside JSON strings, where the escape means the very same character, so the data
+    read back is unchanged and the terminal that shows it sees only visible characters."""
+    if text.isprintable() or all(c.isprintable() or c == "\n" for c in text):
+        return text
+    return "".join(c if c.isprintable() or c == "\n" else f"\\u{ord(c):04x}" for c in text)

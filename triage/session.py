@@ -1,23 +1,29 @@
 """A quiz session from the welcome to the saved file: the result, saving, resume files.
 
-The question loop itself is `triage.quiz.run`; this module decides what happens around it:
-the welcome, the result (or the emergency stop), where answers are saved, and what is kept
-when the quiz is stopped.
+The question loop itself is `triage.quiz.run`; this module decides what happens around it: the
+welcome, the result (or the emergency stop) with a way back to the questions, where answers
+are saved, and what is kept when the quiz ends in any other way. Nothing answered is lost:
+Ctrl-C, the end of input, the terminal closing (SIGHUP), SIGTERM and an unexpected error all
+keep the answers in a resume file, without asking anything (the chosen folder, else a fallback
+folder, else the answers are printed to copy), and only then say what happened.
 """
 
 from __future__ import annotations
 
+import json
 import shlex
-import textwrap
-from collections.abc import Callable, Sequence
+import shutil
+import signal
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
+from typing import Any, Literal, Protocol, cast
 
-from triage import document, files, outcome, render, resume
+from triage import conditions, document, files, markdown, outcome, render, resume, signals
 from triage.errors import TriageError
-from triage.knowledge import KnowledgeBase
+from triage.knowledge import KnowledgeBase, Question
 from triage.models import REQUIRED_FIELDS, Answers, Result
 from triage.quiz import (
     Asker,
@@ -26,38 +32,140 @@ from triage.quiz import (
     Partial,
     QuizInterrupted,
     Stopped,
+    answer_of,
     complete,
     count,
+    is_answered,
     partial_result,
     prune,
     run,
 )
+from triage.safe_text import one_line, prose
+from triage.wording import answer_words
 
+# Generic interface wording; every clinical word comes from the knowledge base.
 KEYS_HELP = (
     "Answer with the arrow keys, or y (Yes), n (No) and ? (Not sure), then press Enter. Esc "
     "goes back to the previous question. Before the result you can check and change every "
     "answer. Ctrl-C stops at any time and keeps your answers so that you can continue later."
 )
-
-
-def load_resume(path: str, kb: KnowledgeBase) -> Partial:
-    """The answers in a resume file, without those that no longer apply."""
-    return prune(kb, resume.read(path))
+STOPPED_HERE = "The quiz stopped here: one of your answers can be a sign of an emergency."
+WHAT_NEXT = "What next? Press a key (Enter: the first):"
+DETAILS, BACK, SAVE, QUIT = "d", "b", "s", "q"
+RESULT_OPTIONS = {
+    DETAILS: "details: every reason, self-help, sources",
+    BACK: "go back and change my answer",
+    SAVE: "save, with a summary for your doctor",
+    QUIT: "finish without saving",
+}
+EMERGENCY_OPTIONS = {
+    SAVE: "save my answers so far",
+    BACK: "go back and change my answer",
+    DETAILS: "show the details",
+    QUIT: "finish without saving",
+}
+FileKind = Literal["document", "resume", "summary"]
 
 
 class Ending(Enum):
+    """How a session ended (the command line turns it into the exit code)."""
+
     COMPLETED = "completed"
     EMERGENCY = "emergency"
-    INTERRUPTED = "interrupted"
+    INTERRUPTED = "interrupted"  # Ctrl-C or the end of input
+    CLOSED = "terminal_closed"  # SIGHUP: the terminal went away
+    TERMINATED = "terminated"  # SIGTERM: asked to end
+    FAILED = "error"  # an unexpected error, reported once the answers were kept
+
+
+# Why a quiz stopped: the first line of the message on the way out, and the file's own note.
+_STOPPED = {
+    Ending.INTERRUPTED: "Stopped.",
+    Ending.CLOSED: "The terminal was closed.",
+    Ending.TERMINATED: "The quiz was asked to end (SIGTERM).",
+    Ending.FAILED: "The quiz stopped because of an internal error (reported below).",
+    Ending.EMERGENCY: "The quiz stopped at an answer that can be a sign of an emergency.",
+}
+_BECAUSE = {
+    Ending.INTERRUPTED: "it was stopped (Ctrl-C or the end of input)",
+    Ending.CLOSED: "the terminal was closed",
+    Ending.TERMINATED: "it was asked to end (SIGTERM)",
+    Ending.FAILED: "of an internal error",
+    Ending.EMERGENCY: "one of the answers can be a sign of an emergency",
+}
+
+
+class Loop(Protocol):
+    """The question loop, `quiz.run`: `trail` (the screens answered, as the loop keeps them)
+    and `back` (go back to the last of them) give the way back from the result."""
+
+    def __call__(
+        self,
+        kb: KnowledgeBase,
+        asker: Asker,
+        answers: Mapping[str, Any] | None = None,
+        *,
+        trail: Sequence[Any] = (),
+        back: bool = False,
+    ) -> Finished | Stopped | Interrupted: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Resume files read back
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A resume file read back: the answers that apply, and those that no longer do (their
+    questions are not asked for the other answers), set aside."""
+
+    answers: Partial
+    set_aside: Partial
+
+
+def load_resume(path: str, kb: KnowledgeBase) -> Resumed:
+    given = resume.read(path)
+    kept = prune(kb, given)
+    return Resumed(kept, _left_out(given, kept))
+
+
+def _left_out(given: Mapping[str, Any], kept: Mapping[str, Any]) -> Partial:
+    left = {key: value for key, value in given.items() if key != "symptoms" and key not in kept}
+    symptoms = {
+        name: value
+        for name, value in given.get("symptoms", {}).items()
+        if name not in kept.get("symptoms", {})
+    }
+    return {**left, "symptoms": symptoms} if left or symptoms else {}
+
+
+def _together(answers: Mapping[str, Any], set_aside: Mapping[str, Any]) -> Partial:
+    """The answers with the set-aside ones back in (the answers given now win)."""
+    fields = {key: value for key, value in set_aside.items() if key != "symptoms"}
+    symptoms = {**set_aside.get("symptoms", {}), **answers.get("symptoms", {})}
+    return {**fields, **answers, "symptoms": symptoms}
+
+
+# ---------------------------------------------------------------------------------------------
+# The session
+
+
+def terminal_size() -> tuple[int, int]:
+    size = shutil.get_terminal_size((80, 24))
+    return size.columns, size.lines
 
 
 @dataclass
 class Session:
     """One run of the quiz from the welcome to the saved file.
 
-    save_to:     write the assessment there without asking (ask before replacing a file).
+    save_to:     write the assessment there without asking (ask before replacing a file); an
+                 unfinished quiz keeps its answers there too (as a resume file, which says so).
     resume_from: the resume file the answers came from. It is updated in place if the quiz is
                  stopped again, and removed once the finished assessment has been saved.
+    set_aside:   answers in that resume file that no longer apply: not used, but kept in the
+                 file until the person agrees to let them go.
+    command:     the command as it was started, for the commands printed to type later.
     """
 
     kb: KnowledgeBase
@@ -65,199 +173,453 @@ class Session:
     answers: Partial = field(default_factory=dict)
     save_to: Path | None = None
     resume_from: Path | None = None
+    set_aside: Partial = field(default_factory=dict)
     colour: bool = False
     directory: Path = Path(".")
     clock: Callable[[], datetime] = datetime.now
+    command: str = "triage"
+    screen: Callable[[], tuple[int, int]] = terminal_size
+    loop: Loop = run
+    trail: tuple[Any, ...] = ()
+    error: Exception | None = None
+    saved: Path | None = None  # the finished assessment, once saved
+    kept: Path | None = None  # where the answers were kept on the way out
+
+    def __post_init__(self) -> None:
+        self.ui = cast(Asker, _Guarded(self.asker, self._note_error))
 
     def run(self) -> Ending:
-        self.welcome()
-        ending = run(self.kb, self.asker, self.answers)
-        self.answers = ending.answers
         try:
+            self.welcome()
+            return self.ask_and_conclude()
+        except (QuizInterrupted, KeyboardInterrupt):  # also SIGHUP and SIGTERM (signals.Stop)
+            return self.keep_for_later()
+        except Exception as error:  # a bug: keep the answers first, then report it
+            self._note_error(error)
+            return self.keep_for_later()
+
+    def ask_and_conclude(self) -> Ending:
+        back = False
+        while True:
+            ending = self.loop(self.kb, self.ui, self.answers, trail=self.trail, back=back)
+            self.answers = ending.answers
+            self.trail = tuple(getattr(ending, "trail", ()))
             match ending:
                 case Interrupted():
                     return self.keep_for_later()
                 case Stopped():
-                    self.stop_for_emergency()
-                    return Ending.EMERGENCY
+                    concluded = self.stop_for_emergency()
                 case Finished():
-                    self.finish()
-                    return Ending.COMPLETED
-        except (QuizInterrupted, KeyboardInterrupt):
-            return self.keep_for_later()
+                    concluded = self.finish()
+            if concluded is not None:
+                return concluded
+            back = True
+
+    # -- screens -----------------------------------------------------------------------------
 
     def welcome(self) -> None:
         info = self.kb.info
         parts = [info.welcome or "", info.disclaimer, KEYS_HELP]
         if self.resume_from is not None:
-            parts.append(f"Continuing the quiz saved in {self.resume_from}.")
-        self.asker.show("\n\n".join(_paragraph(part) for part in parts if part))
+            parts.append(f"Continuing the quiz saved in {one_line(self.resume_from)}.")
+        self.ui.show("\n\n".join(self._wrap(prose(part)) for part in parts if part))
+        if self.set_aside:
+            self.tell_set_aside()
 
-    def finish(self) -> None:
+    def tell_set_aside(self) -> None:
+        """Resumed answers that no longer apply: say which and why before going on, and keep
+        them in the resume file unless the person lets them go."""
+        assert self.resume_from is not None
+        name = one_line(self.resume_from)
+        lines = [f"Some answers in {name} no longer apply, so they are not used:"]
+        for question in self.kb.questions:
+            if is_answered(self.set_aside, question):
+                words = answer_words(self.kb, question, answer_of(self.set_aside, question))
+                because = self._asked_only_for(question)
+                lines.append(f"- {prose(question.short)}: {prose(words)}{because}.")
+        lines.append(
+            "They may come from an older version of the rules or from an edited file. They stay "
+            f"in {name} until you say they can go."
+        )
+        self.ui.show("\n" + self._message(lines))
+        if self.ui.confirm("Let them go (leave them out when the file is next saved)?", False):
+            self.set_aside = {}
+
+    def _asked_only_for(self, question: Question) -> str:
+        condition = self.kb.conditions.get(f"question:{question.id}")
+        names = {leaf.field for leaf in conditions.leaves(condition)} if condition else set()
+        about = [prose(q.short).lower() for q in self.kb.questions if q.id in names]
+        if not about:
+            return " (this question is not asked for your other answers)"
+        return f" (asked only for some answers about {', '.join(about)})"
+
+    def finish(self) -> Ending | None:
+        """The result, then the choice: details, back, save or finish. None: go back."""
         answers = complete(self.answers)
         assert answers is not None, "the loop finishes only when every required answer is given"
         result = outcome.assess(answers, self.kb)
-        self.asker.show("\nYour result\n\n" + render.to_text(result, self.kb, self.colour))
-        self.asker.show(_message([f"In short: {result.headline}", ""]))
-        saved = self.save_assessment(answers, result)
-        if self.resume_from is not None:
-            self.settle_resume_file(saved)
-
-    def stop_for_emergency(self) -> None:
-        result = partial_result(self.kb, self.answers)
-        self.asker.show(
-            "\nThe quiz stopped here: one of your answers can be a sign of an emergency.\n\n"
-            + render.to_text(result, self.kb, self.colour)
+        self.ui.page(
+            render.first_screen(result, self.kb, self.width(), self.colour), skippable=False
         )
-        self.asker.show(_message([f"In short: {result.headline}", ""]))
-        answers = complete(self.answers)
-        if answers is not None:
-            self.save_assessment(answers, outcome.assess(answers, self.kb))
-        elif self.save_to is not None or self.asker.confirm(
-            "Save your answers so far to a file?", True
-        ):
-            self.save_incomplete()
+        match self.next_step(result, RESULT_OPTIONS):
+            case "b":
+                return None
+            case "s":
+                saved = self.save_assessment(answers, result)
+            case _:
+                self.ui.show(self._wrap("Not saved."))
+                saved = None
+        self.settle_resume_file(saved)
+        return Ending.COMPLETED
 
-    # -- saving ------------------------------------------------------------------------------
+    def stop_for_emergency(self) -> Ending | None:
+        """What to do now comes first; then the choice: save, back, details or finish."""
+        result = partial_result(self.kb, self.answers)
+        screen = render.first_screen(result, self.kb, self.width(), self.colour)
+        self.ui.page(f"{self._wrap(STOPPED_HERE)}\n\n{screen}", skippable=False)
+        match self.next_step(result, EMERGENCY_OPTIONS):
+            case "b":
+                return None
+            case "s":
+                answers = complete(self.answers)
+                if answers is not None:
+                    self.save_assessment(answers, outcome.assess(answers, self.kb))
+                else:
+                    self.save_incomplete()
+            case _:
+                self.ui.show(self._wrap("Not saved."))
+        return Ending.EMERGENCY
+
+    def next_step(self, result: Result, options: Mapping[str, str]) -> str:
+        """The key chosen after a result; the details are shown in between, as often as asked,
+        each time followed by the headline again."""
+        offered = [(key, label) for key, label in options.items() if key != BACK or self.trail]
+        while True:
+            key = self.ui.choose(WHAT_NEXT, offered)
+            if key != DETAILS:
+                return key
+            self.ui.page("\n" + render.details(result, self.kb, self.width(), self.colour))
+            self.ui.show("\n" + self._wrap(f"In short: {prose(result.headline)}"))
+
+    # -- saving when asked -------------------------------------------------------------------
 
     def save_assessment(self, answers: Answers, result: Result) -> Path | None:
-        text = document.to_json(document.new_document(answers, result, self.kb))
-        if self.save_to is not None:
-            path: Path | None = self.save_to
-        elif self.asker.confirm("Save your answers and this result to a file?", True):
-            path = self.ask_name(self.default_document_path())
-        else:
-            path = None
-        saved = self.write(path, text) if path is not None else None
-        if saved is not None:
-            self.asker.show(
-                _message(
-                    [
-                        "Saved your answers and result in:",
-                        f"  {saved.resolve()}",
-                        "The file is readable only by you. To see the result again:",
-                        f"  triage assess {_quoted(saved)}",
-                    ]
-                )
-            )
-        else:
-            self.asker.show("Not saved.")
+        saved_document = document.new_document(answers, result, self.kb)
+        path = self.save_to or self.ask_name(self.default_path("document"))
+        saved = self.write(path, document.to_json(saved_document), "document") if path else None
+        if saved is None:
+            self.ui.show(self._wrap("Not saved."))
+            return None
+        self.saved = saved
+        created = saved_document.metadata.created
+        summary = self.offer_summary(markdown_text(answers, result, self.kb, created), saved)
+        lines = ["Saved your answers and result in:", f"  {_shown(saved.resolve())}"]
+        if summary is not None:
+            lines += [
+                "The one-page summary for your doctor is in:",
+                f"  {_shown(summary.resolve())}",
+            ]
+        lines += [
+            "The files are readable only by you. To see the result again:",
+            f"  {self.command} assess {_quoted(saved.resolve())}",
+        ]
+        self.ui.show(self._message(lines))
         return saved
 
+    def offer_summary(self, text: str, beside: Path) -> Path | None:
+        if not self.ui.confirm("Also save a one-page summary for your doctor (Markdown)?", True):
+            return None
+        return self.write(beside.with_suffix(".md"), text, "summary")
+
     def save_incomplete(self) -> None:
+        """An emergency stop before the required answers: a resume file, which says so."""
         missing = [
-            self.kb.questions_by_id[name].short.lower()
+            prose(self.kb.questions_by_id[name].short).lower()
             for name in REQUIRED_FIELDS
             if self.answers.get(name) is None
         ]
-        path = self.write_resume()
-        if path is None:
+        path = self.save_to or self.ask_name(self.default_path("resume"))
+        text = self.resume_text(Ending.EMERGENCY)
+        saved = self.write(path, text, "resume") if path else None
+        if saved is None:
+            self.ui.show(self._wrap("Not saved."))
             return
-        self.asker.show(
-            _message(
+        self.ui.show(
+            self._message(
                 [
                     "Saved your answers so far in:",
-                    f"  {path.resolve()}",
+                    f"  {_shown(saved.resolve())}",
                     "The file is readable only by you. The quiz stopped before asking about "
                     f"{', '.join(missing)}, so this is a resume file with your answers so far, "
                     "not a complete assessment ('triage assess' cannot read it). To open it again:",
-                    f"  triage quiz --resume {_quoted(path)}",
+                    f"  {self.command} quiz --resume {_quoted(saved.resolve())}",
                 ]
             )
         )
 
-    def keep_for_later(self) -> Ending:
-        """Ctrl-C or end of input: keep the answers so far in a resume file."""
-        if not count(self.answers):
-            self.asker.show("\nStopped. No answers were given yet, so nothing was saved.")
-            return Ending.INTERRUPTED
-        path = self.write_resume()
-        if path is None:  # last resort: the answers on the screen, to copy
-            self.asker.show(resume.to_text(self.answers, self.kb.label, self.clock()))
-        else:
-            again = f" --save {_quoted(self.save_to)}" if self.save_to is not None else ""
-            self.asker.show(
-                _message(
+    def settle_resume_file(self, saved: Path | None) -> None:
+        if self.resume_from is None:
+            return
+        name = one_line(self.resume_from)
+        if saved is None:
+            self.ui.show(self._message([f"The resume file {name} is kept as it was."]))
+        elif saved.resolve() == self.resume_from.resolve():
+            return  # the resume file has become the assessment
+        elif self.set_aside:
+            self.ui.show(
+                self._message(
                     [
-                        "",
-                        f"Stopped. {_answers_so_far(count(self.answers))} saved in:",
-                        f"  {path.resolve()}",
-                        "The file is readable only by you. To continue where you left off:",
-                        f"  triage quiz --resume {_quoted(path)}{again}",
+                        f"The resume file {name} is kept: it still holds answers that no longer "
+                        "applied (see the start of the quiz). Delete it once you do not need them."
                     ]
                 )
             )
-        return Ending.INTERRUPTED
-
-    def write_resume(self) -> Path | None:
-        text = resume.to_text(self.answers, self.kb.label, self.clock())
-        if self.resume_from is not None:  # our own file: bring it up to date
-            return self.write(self.resume_from, text, replace_own=True)
-        directory = self.save_to.parent if self.save_to is not None else self.directory
-        stamp = self.clock().strftime("%Y-%m-%d-%H%M%S")
-        return self.write(files.free_path(directory, f"triage-resume-{stamp}"), text, ask=False)
-
-    def settle_resume_file(self, saved: Path | None) -> None:
-        assert self.resume_from is not None
-        if saved is None:
-            self.asker.show(
-                _message([f"Your answers are still in the resume file {self.resume_from}."])
-            )
-        elif saved.resolve() != self.resume_from.resolve():
+        else:
             self.resume_from.unlink(missing_ok=True)
-            self.asker.show(
-                _message(
-                    [f"Removed the resume file {self.resume_from}: its answers are in {saved}."]
+            self.ui.show(
+                self._message(
+                    [f"Removed the resume file {name}: its answers are in {_shown(saved)}."]
                 )
             )
 
-    def write(
-        self, path: Path, text: str, *, ask: bool = True, replace_own: bool = False
-    ) -> Path | None:
-        """Write atomically (0600). Never replace a file without the person's yes; on a
-        problem, say what it is and ask for another name (unless asking is not possible)."""
+    def write(self, path: Path, text: str, kind: FileKind) -> Path | None:
+        """Write atomically (0600). Never replace a file without the person's yes (their own
+        resume file excepted); on a problem, say what it is and ask for another name."""
         candidate: Path | None = path
+        failed: set[Path] = set()
         while candidate is not None:
-            replace = replace_own
+            replace = self._own(candidate)
             if candidate.exists() and not candidate.is_dir() and not replace:
-                if not ask:
-                    candidate = files.free_path(candidate.parent, candidate.stem)
-                    continue
-                replace = self.asker.confirm(f"{candidate} already exists. Replace it?", False)
+                replace = self.ui.confirm(
+                    f"{one_line(candidate)} already exists. Replace it?", False
+                )
                 if not replace:
-                    candidate = self.ask_name(self.default_document_path(candidate.parent))
+                    candidate = self.ask_name(self.default_path(kind, candidate.parent))
                     continue
             try:
                 return files.write_atomic(candidate, text, overwrite=replace)
             except TriageError as error:
-                self.asker.show(_message([f"Could not save: {error.message()}"]))
-                if not ask:
-                    return None
-                candidate = self.ask_name(self.default_document_path())
+                self.ui.show(self._message([f"Could not save: {one_line(error.message())}"]))
+                failed.add(_folder(candidate))
+                candidate = self.ask_name(self._retry_path(kind, failed))
         return None
 
-    def ask_name(self, default: Path) -> Path | None:
-        name = self.asker.file_name("File name (empty: do not save):", str(default)).strip()
+    def _retry_path(self, kind: FileKind, failed: set[Path]) -> Path | None:
+        """The name offered after a failed save: in the first folder that has not failed (here,
+        then the fallback folders); None (offer nothing) once all have."""
+        here = self.save_to.parent if self.save_to is not None else self.directory
+        for folder in [here, *files.fallback_directories()]:
+            if _folder(folder / "x") not in failed and folder.is_dir():
+                return self.default_path(kind, folder)
+        return None
+
+    def ask_name(self, default: Path | None) -> Path | None:
+        offered = "" if default is None else str(default)
+        name = self.ui.file_name("File name (empty: do not save):", offered).strip()
         return Path(name).expanduser() if name else None
 
-    def default_document_path(self, directory: Path | None = None) -> Path:
+    def default_path(self, kind: FileKind, directory: Path | None = None) -> Path:
+        """A free name of the right kind: an assessment's (back-pain-DATE.json) is never offered
+        for a resume file (triage-resume-DATE-TIME.json, or the file resumed from)."""
         folder = directory or (self.save_to.parent if self.save_to is not None else self.directory)
-        return files.free_path(folder, f"back-pain-{self.clock().date().isoformat()}")
+        now = self.clock()
+        match kind:
+            case "document":
+                return files.free_path(folder, f"back-pain-{now.date().isoformat()}")
+            case "summary":
+                return files.free_path(folder, f"back-pain-{now.date().isoformat()}", ".md")
+            case "resume":
+                if self.resume_from is not None and directory is None:
+                    return self.resume_from
+                return files.free_path(folder, f"triage-resume-{now:%Y-%m-%d-%H%M%S}")
+
+    # -- keeping the answers on every other way out ------------------------------------------
+
+    def keep_for_later(self) -> Ending:
+        """Ctrl-C, end of input, SIGHUP, SIGTERM or an error: keep the answers without asking
+        anything (Ctrl-C again cannot stop this), then say where they are."""
+        with signals.shielded():
+            ending = self.why_stopped()
+            if self.saved is not None:
+                self.say([f"{_STOPPED[ending]} Your answers and result are saved in:"])
+                self.say_verbatim(f"  {_shown(self.saved.resolve())}")
+            elif not count(self.answers):
+                self.say([f"{_STOPPED[ending]} No answers were given yet, so nothing was saved."])
+            else:
+                try:
+                    self.keep_answers(ending)
+                except Exception as error:  # noqa: BLE001 - a bug here: the answers on screen
+                    self._note_error(error)
+                    self.say_verbatim(json.dumps(self.answers, indent=2, default=str))
+            return self.why_stopped()
+
+    def why_stopped(self) -> Ending:
+        number = signals.received()
+        if number is not None:
+            closed = number == getattr(signal, "SIGHUP", None)
+            return Ending.CLOSED if closed else Ending.TERMINATED
+        return Ending.FAILED if self.error is not None else Ending.INTERRUPTED
+
+    def keep_answers(self, ending: Ending) -> None:
+        answers = complete(self.answers)
+        if answers is not None and self.save_to is not None and self._free_or_own(self.save_to):
+            text = document.to_json(
+                document.new_document(answers, outcome.assess(answers, self.kb), self.kb)
+            )
+            if self._try_write(self.save_to, text, []) is not None:
+                self.saved = self.kept = self.save_to
+                self.say([f"{_STOPPED[ending]} Your answers and result are saved in:"])
+                self.say_verbatim(f"  {_shown(self.save_to.resolve())}")
+                return
+        problems: list[str] = []
+        text = self.resume_text(ending)
+        for place in self.resume_places():
+            path = self._try_write(place, text, problems)
+            if path is not None:
+                self.kept = path
+                self.say_kept(path, problems, ending)
+                return
+        self.say(
+            [
+                f"{_STOPPED[ending]} Your answers could not be saved "
+                f"anywhere ({'; '.join(problems)}). Here they are: copy the lines between the "
+                "marks into a file, for example triage-resume.json, and continue with:",
+                f"  {self.command} quiz --resume triage-resume.json",
+                "----- copy from the next line -----",
+            ]
+        )
+        self.say_verbatim(text + "----- copy up to the line above -----")
+
+    def resume_places(self) -> list[Path]:
+        """Where to keep the answers, in order: the resume file they came from, the --save
+        file (unless another file is there), a new resume file beside it or in the current
+        folder, then the fallback folders."""
+        places: list[Path] = []
+        if self.resume_from is not None:
+            places.append(self.resume_from)
+        if self.save_to is not None and self._free_or_own(self.save_to):
+            places.append(self.save_to)
+        stamp = f"triage-resume-{self.clock():%Y-%m-%d-%H%M%S}"
+        folder = self.save_to.parent if self.save_to is not None else self.directory
+        places.append(files.free_path(folder, stamp))
+        for fallback in files.fallback_directories():
+            if files.prepared(fallback):
+                places.append(files.free_path(fallback, stamp))
+        return list(dict.fromkeys(places))
+
+    def resume_text(self, ending: Ending) -> str:
+        answers = _together(self.answers, self.set_aside) if self.set_aside else self.answers
+        note = (
+            f"The answers so far from a quiz that stopped before the end, because "
+            f"{_BECAUSE[ending]}: not an assessment ('triage assess' cannot read it). "
+            f"Continue with: {self.command} quiz --resume FILE (this file)."
+        )
+        return resume.to_text(answers, self.kb.label, self.clock(), stopped=ending.value, note=note)
+
+    def say_kept(self, path: Path, problems: list[str], ending: Ending) -> None:
+        again = f" --save {_quoted(self.save_to.resolve())}" if self.save_to is not None else ""
+        lines = [""]
+        if problems:
+            lines.append(f"Could not save where planned ({'; '.join(problems)}).")
+        lines += [
+            f"{_STOPPED[ending]} {_answers_so_far(count(self.answers))} saved in:",
+            f"  {_shown(path.resolve())}",
+            "The file is readable only by you. To continue where you left off:",
+            f"  {self.command} quiz --resume {_quoted(path.resolve())}{again}",
+        ]
+        self.say(lines)
+
+    def _try_write(self, path: Path, text: str, problems: list[str]) -> Path | None:
+        try:
+            return files.write_atomic(path, text, overwrite=self._own(path))
+        except TriageError as error:
+            problems.append(one_line(error.message()))
+            return None
+
+    def _own(self, path: Path) -> bool:
+        """The resume file this quiz came from, which it may bring up to date."""
+        return self.resume_from is not None and _same(path, self.resume_from)
+
+    def _free_or_own(self, path: Path) -> bool:
+        return self._own(path) or not path.exists()
+
+    # -- output ------------------------------------------------------------------------------
+
+    def say(self, lines: Sequence[str]) -> None:
+        """A message on the way out: the terminal may be gone (SIGHUP), which loses nothing."""
+        self.say_verbatim(self._message(lines))
+
+    def say_verbatim(self, text: str) -> None:
+        try:
+            self.asker.show(text)
+        except Exception:  # noqa: BLE001 - the answers are kept; only the message is lost
+            return
+
+    def width(self) -> int:
+        return render.text_width(self.screen()[0])
+
+    def _wrap(self, text: str) -> str:
+        return render.wrap(text, self.width())
+
+    def _message(self, lines: Sequence[str]) -> str:
+        """Prose wrapped to the screen; lines indented by two spaces (file names and commands
+        to type) are kept whole, so they can be copied."""
+        return "\n".join(line if line.startswith("  ") else self._wrap(line) for line in lines)
+
+    def _note_error(self, error: Exception) -> None:
+        if self.error is None:
+            self.error = error
 
 
-def _paragraph(text: str) -> str:
-    return textwrap.fill(" ".join(text.split()), render.WIDTH)
+class _Guarded:
+    """The asker, with any unexpected error inside it noted and turned into QuizInterrupted:
+    the question loop then hands back the answers so far, as on Ctrl-C."""
+
+    def __init__(self, asker: Asker, note: Callable[[Exception], None]) -> None:
+        self._asker, self._note = asker, note
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._asker, name)
+        if not callable(method):
+            return method
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except QuizInterrupted:
+                raise
+            except Exception as error:
+                self._note(error)
+                raise QuizInterrupted from error
+
+        return guarded
+
+
+def markdown_text(answers: Answers, result: Result, kb: KnowledgeBase, created: str | None) -> str:
+    return markdown.to_markdown(answers, result, kb, saved=created, made=document.now())
 
 
 def _answers_so_far(number: int) -> str:
     return "Your answer so far is" if number == 1 else f"Your {number} answers so far are"
 
 
-def _message(lines: Sequence[str]) -> str:
-    """Prose wrapped to the result's width; lines indented by two spaces (file names and
-    commands to type) kept whole, so they can be copied."""
-    return "\n".join(line if line.startswith("  ") else _paragraph(line) for line in lines)
+def _folder(path: Path) -> Path:
+    try:
+        return path.parent.resolve()
+    except (OSError, RuntimeError):
+        return path.parent
+
+
+def _same(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _shown(path: Path) -> str:
+    return one_line(path)
 
 
 def _quoted(path: Path) -> str:
-    return shlex.quote(str(path))
+    return one_line(shlex.quote(str(path)))
