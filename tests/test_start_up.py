@@ -335,3 +335,43 @@ def test_collection_stays_off_when_the_caller_turned_it_off(capsys):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# ---------------------------------------------------------------------------------------------
+# The quiz's first words come from the cache, before the prompt library loads; once
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
+def test_the_quiz_welcome_is_printed_once_with_a_cold_and_a_warm_cache(cache_home, tmp_path):
+    import pexpect
+
+    from triage import knowledge, quiz
+
+    kb = knowledge.load()
+    welcome = re.escape(" ".join((kb.info.welcome or "").split()[:6]))
+    disclaimer = re.escape(" ".join(kb.info.disclaimer.split()[:6]))
+    first_page = quiz.pages(kb)[0]
+    page = re.escape(first_page.title or first_page.questions[0].text[:30])
+    env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env["XDG_CACHE_HOME"] = str(cache_home)
+    shown = []
+    for _ in ("cold", "warm"):
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "triage"],
+            cwd=str(tmp_path),
+            env=env,
+            dimensions=(60, 200),
+            encoding="utf-8",
+            timeout=60,
+        )
+        child.expect(page)
+        shown.append(" ".join(child.before.split()))
+        child.sendcontrol("c")
+        child.expect(pexpect.EOF)
+        child.close()
+    assert list((cache_home / "triage").iterdir()), "the first run wrote the cache"
+    for before in shown:  # each run: the welcome, then the disclaimer, each once
+        assert len(re.findall(welcome, before)) == 1, before
+        assert len(re.findall(disclaimer, before)) == 1, before
+        assert re.search(welcome, before).start() < re.search(disclaimer, before).start()

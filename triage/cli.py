@@ -363,6 +363,34 @@ def _engine_problems(directory: Path) -> list[Problem]:
     return []
 
 
+def print_quick_welcome(args: argparse.Namespace) -> bool:
+    """Print the welcome and the disclaimer at once, from the knowledge-base cache, before the
+    prompt library, the models and the rules are loaded: a person in pain sees words within a
+    moment of pressing Enter. False when there is nothing to print this way (no current cache,
+    or a resumed quiz, whose welcome says which file it continues): the session prints it."""
+    if getattr(args, "resume", None) is not None:
+        return False
+    import shutil
+    import textwrap
+
+    from triage import kbcache
+    from triage.output import text_width
+
+    text = kbcache.quick_welcome(getattr(args, "rules", None))
+    if text is None:
+        return False
+    width = text_width(shutil.get_terminal_size().columns)
+    paragraphs = text.split("\n\n")
+    print(
+        "\n\n".join(
+            textwrap.fill(part, width, break_long_words=False, break_on_hyphens=False)
+            for part in paragraphs
+        ),
+        flush=True,
+    )
+    return True
+
+
 def run_quiz(args: argparse.Namespace) -> int:
     """The interactive quiz; only this command loads the prompt library. Every way it can end
     keeps the answers (see triage.session); the exit code says how it ended."""
@@ -372,6 +400,7 @@ def run_quiz(args: argparse.Namespace) -> int:
                 f"{name} is not a terminal, so the quiz cannot run here; to triage answers "
                 "from a file use 'triage assess FILE' (or 'triage assess -' for standard input)"
             )
+    welcomed = print_quick_welcome(args)
     from triage import render, session, signals
     from triage.prompts import PromptAsker
 
@@ -387,6 +416,7 @@ def run_quiz(args: argparse.Namespace) -> int:
         resume_from=resume_from,
         colour=render.use_colour(sys.stdout),
         command=command_as_started(getattr(args, "rules", None)),
+        welcomed=welcomed,
     )
     with signals.handled():
         ending = quiz.run()

@@ -22,6 +22,14 @@ from typing import IO
 from triage.errors import TriageError
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE (13), what a shell reports for `cmd | head`
+MAX_WIDTH = 100  # longer lines are hard to read, however wide the terminal
+
+
+def text_width(columns: int) -> int:
+    """The width to wrap to in a terminal of `columns` columns: one column spare (some terminals
+    wrap a full line early), at most MAX_WIDTH, at least 1. (Here, not in triage.render, so that
+    the quiz's first words can be wrapped before the models are imported.)"""
+    return max(1, min(columns - 1, MAX_WIDTH))
 
 
 class OutputClosed(Exception):

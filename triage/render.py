@@ -22,10 +22,10 @@ from typing import IO
 
 from triage.knowledge import KnowledgeBase
 from triage.models import AdviceItem, Level, PainType, Reason, Result
+from triage.output import text_width as text_width  # re-exported: callers wrap with render
 from triage.safe_text import json_visible, one_line, prose
 
 WIDTH = 78  # output that is not a terminal: the same wrapping everywhere, so it is reproducible
-MAX_WIDTH = 100  # longer lines are hard to read, however wide the terminal
 BRIEF = "-brief"  # advice `<id>-brief` is the short form of advice `<id>` (first screen)
 _COLOURS = {
     Level.EMERGENCY: "\033[1;97;41m",
@@ -49,12 +49,6 @@ DETAILS_TITLE = "Details: every reason, self-help and sources"
 def use_colour(stream: IO[str]) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     return "NO_COLOR" not in os.environ and stream.isatty() and os.environ.get("TERM") != "dumb"
-
-
-def text_width(columns: int) -> int:
-    """The width to wrap to in a terminal of `columns` columns: one column spare (some terminals
-    wrap a full line early), at most MAX_WIDTH, at least 1."""
-    return max(1, min(columns - 1, MAX_WIDTH))
 
 
 def output_width(stream: IO[str] | None = None) -> int:

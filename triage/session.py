@@ -184,6 +184,7 @@ class Session:
     error: Exception | None = None
     saved: Path | None = None  # the finished assessment, once saved
     kept: Path | None = None  # where the answers were kept on the way out
+    welcomed: bool = False  # the welcome and disclaimer were printed already (triage.cli)
 
     def __post_init__(self) -> None:
         self.ui = cast(Asker, _Guarded(self.asker, self._note_error))
@@ -219,7 +220,7 @@ class Session:
 
     def welcome(self) -> None:
         info = self.kb.info
-        parts = [info.welcome or "", info.disclaimer, KEYS_HELP]
+        parts = [KEYS_HELP] if self.welcomed else [info.welcome or "", info.disclaimer, KEYS_HELP]
         if self.resume_from is not None:
             parts.append(f"Continuing the quiz saved in {one_line(self.resume_from)}.")
         self.ui.show("\n\n".join(self._wrap(prose(part)) for part in parts if part))
