@@ -39,7 +39,9 @@ SourceKind = Literal["guideline", "public_health", "study", "reference", "backgr
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: a knowledge base read from the cache is never validated again, so
+    # `triage assess` does not pay for building these models at every start.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class LevelInfo(_Strict):

@@ -337,7 +337,7 @@ def json_word(value: Any) -> str:
 class Metadata(BaseModel):
     """Where an assessment document came from."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)  # see below
 
     tool: str = "triage"
     tool_version: str | None = None
@@ -360,7 +360,8 @@ class Metadata(BaseModel):
 class AssessmentDocument(BaseModel):
     """What the quiz saves: the answers, the result at the time, and metadata."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use (reading or writing a document), not at every start of `triage assess`.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     answers: Answers
     result: dict[str, Any] | None = None
