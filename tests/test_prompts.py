@@ -209,6 +209,39 @@ def test_a_yes_is_confirmed_only_with_enter_and_then_stops_the_quiz(kb) -> None:
     assert answers[questions[0].id] == "yes"
 
 
+def test_enter_confirms_an_answer_that_stops_the_quiz_without_the_questions_left(kb) -> None:
+    """A person who says Yes to chest pain is told to press Enter if it is right; Enter then
+    leads to the emergency advice at once, not to five more questions."""
+    heart = page(kb, quiz.page_of(kb, "chest_pain"))
+    form = PageForm(kb, heart)
+    press(form, "y")  # Yes to the first question; the others are still open
+    assert form.warned() == {"chest_pain"} and form.focused.id == "chest_pain"
+    reply = press(form, "enter")
+    assert reply is not None and not reply.back
+    assert reply.value == {"chest_pain": "yes"}
+    answers = typed(kb, ["y" + ENTER], "ask", heart)  # the same through the real screen
+    assert answers == {"chest_pain": "yes"}
+
+
+def test_enter_still_asks_for_the_questions_left_when_nothing_stops_the_quiz(kb) -> None:
+    form = PageForm(kb, page(kb, quiz.page_of(kb, "chest_pain")))
+    press(form, "n")
+    assert press(form, "enter") is None and "still open" in form.message
+
+
+def test_a_quiz_stops_at_once_on_a_page_left_half_answered_by_an_emergency(kb) -> None:
+    warning_pages = quiz.pages(kb)[:2]
+    with create_pipe_input() as pipe:
+        typist = Typist(pipe, ["nnn" + ENTER, "y" + ENTER])
+        asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
+        asker.on_ready = typist
+        ending = quiz.run(kb, asker)
+    assert isinstance(ending, Stopped)
+    assert ending.trail == tuple(plan.id for plan in warning_pages)
+    assert ending.answers["symptoms"]["chest_pain"] == "yes"
+    assert "breathless" not in ending.answers["symptoms"]  # left open, never read as an answer
+
+
 def test_a_pattern_of_two_answers_is_named_on_both(kb) -> None:
     heart = page(kb, quiz.page_of(kb, "breathless"))
     form = PageForm(kb, heart)

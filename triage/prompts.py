@@ -319,7 +319,9 @@ class PageForm(Form):
 
     def _enter(self) -> Reply | None:
         still_open = [i for i, q in enumerate(self.questions) if q.id not in self.chosen]
-        if still_open:
+        if still_open and not self.warned():
+            # With an answer that stops the quiz chosen, Enter confirms it at once, as its
+            # warning says: a person with an emergency is not held back by the questions left.
             self.focus = still_open[0]
             count = len(still_open)
             self.message = ANSWER_ONE if self.vertical else ANSWER_EVERY.format(count=count)
