@@ -572,3 +572,17 @@ def test_assess_never_loads_the_prompt_library(tmp_path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_scroll_bar_only_when_the_screen_is_longer_than_the_terminal(kb) -> None:
+    def drawn(page_id: str, keys: str, rows: int) -> str:
+        screen = io.StringIO()
+        output = Vt100_Output(screen, lambda: Size(rows=rows, columns=80), term="xterm")
+        typed(kb, [keys], "ask", page(kb, page_id, BASICS), output=output)
+        return screen.getvalue()
+
+    arrow = "^"  # the top of the scroll bar (display_arrows); no text of these pages has one
+    short = drawn("duration", DOWN + ENTER, rows=40)
+    assert arrow not in short, "nothing to scroll: no bar"
+    long = drawn(quiz.pages(kb)[0].id, "nnn" + ENTER, rows=8)
+    assert arrow in long, "a screen taller than 8 rows has a bar"

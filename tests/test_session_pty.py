@@ -435,6 +435,10 @@ def test_the_first_result_screen_shows_the_headline_with_the_prompt(kb, tmp_path
     env = environment(tmp_path)
     command = [
         "env",
+        "-u",
+        "COLUMNS",
+        "-u",
+        "LINES",  # the tmux server's own environment may hold a size from elsewhere
         *(f"{key}={env[key]}" for key in ("TERM", "NO_COLOR", "PROMPT_TOOLKIT_NO_CPR")),
         f"PYTHONPATH={ROOT}",
         sys.executable,

@@ -722,6 +722,13 @@ def _scrollbar_shown() -> bool:
     return _columns() >= SCROLLBAR_FROM
 
 
+def _too_tall(form: Form) -> bool:
+    """Whether the form's screen and footer need more lines than the terminal has."""
+    size = get_app().output.get_size()
+    lines, _ = form.draw(max(size.columns - 1, 1))
+    return len(lines) + len(form.footer(size.columns)) > size.rows
+
+
 def _screen(form: Form) -> StyleAndTextTuples:
     app = get_app()
     width = _columns() - (1 if _scrollbar_shown() and not app.is_done else 0)
@@ -797,21 +804,15 @@ class PromptAsker:
         """Draw a form until it ends; keys typed before it is drawn are thrown away."""
         screen = FormattedTextControl(lambda: _screen(form), focusable=True, show_cursor=False)
         footer = FormattedTextControl(lambda: _footer(form), show_cursor=False)
-        windows = [
-            Window(
-                screen,
-                wrap_lines=True,
-                dont_extend_height=True,
-                right_margins=[
-                    ConditionalMargin(
-                        ScrollbarMargin(display_arrows=True), filter=Condition(_scrollbar_shown)
-                    )
-                ],
-            ),
-            Window(footer, wrap_lines=True, dont_extend_height=True),
-        ]
+        main = Window(screen, wrap_lines=True, dont_extend_height=True)
+        # A scroll bar only while the screen is longer than the room it has (the text is always
+        # wrapped one column short, so nothing moves when it appears), never on the line left
+        # behind once the screen is answered.
+        bar = Condition(lambda: _scrollbar_shown() and not get_app().is_done and _too_tall(form))
+        main.right_margins = [ConditionalMargin(ScrollbarMargin(display_arrows=True), bar)]
+        windows = [main, Window(footer, wrap_lines=True, dont_extend_height=True)]
         app: Application[Reply] = Application(
-            layout=Layout(HSplit(windows), focused_element=windows[0]),
+            layout=Layout(HSplit(windows), focused_element=main),
             key_bindings=_bindings(form),
             style=STYLE,
             full_screen=False,
