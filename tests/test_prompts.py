@@ -142,9 +142,18 @@ def test_a_warning_sign_has_no_answer_until_one_is_chosen(kb) -> None:
     # a warning sign alone on a screen lists Yes / No / Not sure, none of them chosen
     alone = PageForm(kb, lone(kb, "fever"))
     assert alone.vertical and "(\u2022)" not in shown(alone)
-    assert press(alone, "enter") is None and prompts.ANSWER_ONE in shown(alone)
-    reply = press(alone, "down", "down", "enter")  # the first press chooses Yes, then No
+    assert press(alone, "enter") is None and prompts.ANSWER_BY_LETTER in shown(alone)
+    assert press(alone, "down", "up") is None  # a stray arrow key answers nothing
+    assert "(\u2022)" not in shown(alone) and prompts.ANSWER_BY_LETTER in shown(alone)
+    assert press(alone, "enter") is None and prompts.ANSWER_BY_LETTER in shown(alone)
+    reply = press(alone, "y", "down", "enter")  # answered with a letter, changed with an arrow
     assert reply is not None and reply.value == {"fever": "no"}
+
+
+def test_a_stray_arrow_key_never_answers_a_warning_sign(kb) -> None:
+    form = PageForm(kb, first(kb))
+    press(form, "right", "left", "right")
+    assert form.chosen == {} and prompts.ANSWER_BY_LETTER in shown(form)
 
 
 def test_enter_on_an_unanswered_warning_sign_does_nothing(kb) -> None:
@@ -168,31 +177,52 @@ def test_a_grouped_screen_with_one_question_unanswered_cannot_be_confirmed(kb) -
 
 def test_each_question_of_a_group_takes_its_own_answer(kb) -> None:
     questions = first(kb).questions
-    keys = "n" + "?" + RIGHT + RIGHT + ENTER  # no, not sure, then Yes -> No with the arrows
+    keys = "n" + "?" + "n" + RIGHT + ENTER  # no, not sure, no -> not sure with an arrow
     answers = typed(kb, [keys], "ask", first(kb))
-    assert answers == {questions[0].id: "no", questions[1].id: "unsure", questions[2].id: "no"}
-    keys = DOWN + RIGHT + UP + RIGHT + RIGHT + RIGHT + DOWN * 2 + "n" + ENTER
+    assert answers == {
+        questions[0].id: "no",
+        questions[1].id: "unsure",
+        questions[2].id: "unsure",
+    }
+    keys = "y" + "?" + "n" + UP + LEFT + ENTER  # yes, not sure, no; then not sure -> no
     answers = typed(kb, [keys], "ask", first(kb))
-    assert answers == {questions[0].id: "unsure", questions[1].id: "yes", questions[2].id: "no"}
+    assert answers == {questions[0].id: "yes", questions[1].id: "no", questions[2].id: "no"}
 
 
 # ---------------------------------------------------------------------------------------------
 # The inline emergency warning
 
 
-def test_a_yes_that_stops_the_quiz_is_named_on_the_screen_and_n_changes_it(kb) -> None:
+def test_a_yes_that_stops_the_quiz_is_named_on_the_screen_and_backspace_takes_it_back(kb):
     form = PageForm(kb, first(kb))
     press(form, "y")
     screen = shown(form)
     assert prompts.EMERGENCY_WARNING in " ".join(screen.split())
-    assert "press n (No)" in " ".join(screen.split())
-    # the warning sits under the question it is about, and the focus stays there
+    assert "press Backspace" in " ".join(screen.split())
+    # the warning sits under the question it is about; the focus moves on as after any answer
     before_warning = screen.split("!")[0]
     assert " ".join(form.questions[0].text.split())[:30] in " ".join(before_warning.split())
-    assert form.focused is form.questions[0]
-    press(form, "n")
+    assert form.focused is form.questions[1]
+    press(form, "backspace")  # one key: the Yes is taken back, the question open and in focus
+    assert form.chosen == {} and form.focused is form.questions[0]
     assert prompts.EMERGENCY_WARNING not in " ".join(shown(form).split())
-    assert form.focused is form.questions[1]  # "n" answered it and moved on
+    press(form, "n")
+    assert form.chosen == {form.questions[0].id: "no"} and form.focused is form.questions[1]
+
+
+def test_a_quick_y_then_n_answers_two_questions_never_undoes_the_yes(kb) -> None:
+    """A person typing y for the first question and n for the second, quickly: the Yes stays."""
+    questions = first(kb).questions
+    answers = typed(kb, ["yn" + ENTER], "ask", first(kb))
+    assert answers == {questions[0].id: "yes", questions[1].id: "no"}
+
+
+def test_backspace_without_an_answer_to_take_back_goes_back(kb) -> None:
+    heart = page(kb, quiz.pages(kb)[1].id)
+    form = PageForm(kb, heart)
+    press(form, "n")
+    reply = press(form, "backspace")
+    assert reply is not None and reply.back
 
 
 def test_not_sure_is_never_warned_about(kb) -> None:
@@ -203,8 +233,8 @@ def test_not_sure_is_never_warned_about(kb) -> None:
 
 def test_a_yes_is_confirmed_only_with_enter_and_then_stops_the_quiz(kb) -> None:
     questions = first(kb).questions
-    answers = typed(kb, ["y" + "n" + "nn" + ENTER], "ask", first(kb))
-    assert set(answers.values()) == {"no"}  # y, then n on the same question: changed
+    answers = typed(kb, ["y" + BACKSPACE + "nnn" + ENTER], "ask", first(kb))
+    assert set(answers.values()) == {"no"}  # y, taken back, then No
     answers = typed(kb, ["y" + DOWN + "nn" + ENTER], "ask", first(kb))
     assert answers[questions[0].id] == "yes"
 
@@ -215,7 +245,7 @@ def test_enter_confirms_an_answer_that_stops_the_quiz_without_the_questions_left
     heart = page(kb, quiz.page_of(kb, "chest_pain"))
     form = PageForm(kb, heart)
     press(form, "y")  # Yes to the first question; the others are still open
-    assert form.warned() == {"chest_pain"} and form.focused.id == "chest_pain"
+    assert form.warned() == {"chest_pain"} and form.focused.id == "breathless"
     reply = press(form, "enter")
     assert reply is not None and not reply.back
     assert reply.value == {"chest_pain": "yes"}
@@ -586,3 +616,23 @@ def test_a_scroll_bar_only_when_the_screen_is_longer_than_the_terminal(kb) -> No
     assert arrow not in short, "nothing to scroll: no bar"
     long = drawn(quiz.pages(kb)[0].id, "nnn" + ENTER, rows=8)
     assert arrow in long, "a screen taller than 8 rows has a bar"
+
+
+def test_the_whole_focused_question_is_kept_in_view_on_a_small_screen(kb) -> None:
+    """The cursor (which the terminal keeps in view) sits on the last line of the focused
+    question, its answers and its warning; `focus_span` keeps the lines above it in view too:
+    a question is never shown without its answers at 50 or 30 columns."""
+    form = PageForm(kb, first(kb))
+    for width in (30, 50, 80):
+        for keys in ((), ("n",), ("n", "n"), ("y",)):
+            form = PageForm(kb, first(kb))
+            press(form, *keys)
+            lines, cursor = form.draw(width)
+            block = text(lines[cursor - form.focus_span + 1 : cursor + 1])
+            words = " ".join(block.split())
+            assert " ".join(form.focused.text.split())[:20] in words, (width, keys)
+            assert "( ) Yes" in words or "(\u2022) Yes" in words, (width, keys)
+    form = PageForm(kb, first(kb))
+    press(form, "y", "up")  # back on the Yes that stops the quiz: its warning is in the block
+    lines, cursor = form.draw(30)
+    assert "!" in text(lines[cursor - form.focus_span + 1 : cursor + 1])

@@ -555,12 +555,12 @@ def test_going_back_from_the_emergency_stop_in_a_real_terminal(kb, tmp_path) -> 
     child.expect(page_pattern(plans[0]))
     child.send("y")  # Yes to the first question: the page says what it means ...
     child.expect("told to call the emergency number")
-    child.send(DOWN + "nn" + ENTER)  # ... No to the others, and go on: the emergency stop
+    child.send("nn" + ENTER)  # ... No to the others, and go on: the emergency stop
     child.expect(r"\[b\] go back")
     child.send("b")
     child.expect(page_pattern(plans[0]))  # the same page again, "Yes" still selected
     child.expect("told to call the emergency number")
-    child.send("n" + ENTER)  # the page opens on that answer: n changes it
+    child.send("n" + ENTER)  # the page opens on that answer: n changes it, Enter goes on
     child.expect(page_pattern(plans[1]))
     child.sendintr()
     child.expect(r"--resume (\S+\.json)")

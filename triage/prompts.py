@@ -41,7 +41,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import Input
 from prompt_toolkit.input.typeahead import clear_typeahead
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.layout import FormattedTextControl, HSplit, Layout, Window
+from prompt_toolkit.layout import FormattedTextControl, HSplit, Layout, ScrollOffsets, Window
 from prompt_toolkit.layout.margins import ConditionalMargin, ScrollbarMargin
 from prompt_toolkit.styles import Style
 
@@ -65,6 +65,7 @@ MIN_INDENT_WIDTH = 12  # below this many columns nothing is indented
 PICTURE_GAP = 3  # columns between a drawing and the choices beside it
 MIN_CHOICE_WIDTH = 40  # the choices beside a drawing need this many columns
 SCROLLBAR_FROM = 20  # a scroll bar beside long screens from this many columns
+BAR_ROOM = 2  # columns kept free for it: the bar and a blank column between it and the text
 
 # Generic interface wording; every clinical word comes from the knowledge base.
 PROGRESS = "Question {number} of about {total}"
@@ -73,15 +74,18 @@ NONE_LABEL = "None of these"
 CHOSEN = "Chosen: {}"
 NOTHING_CHOSEN = "Nothing chosen yet."
 EMERGENCY_WARNING = "This answer means you will be told to call the emergency number now."
-CHANGE_BY_KEY = "To change it, press {key} ({word})."
+CHANGE_BY_KEY = "To take it back, press Backspace."
 CHANGE_BY_CHOICE = "To change it, choose another answer."
 CONFIRM_EMERGENCY = "If it is right, press Enter."
-ANSWER_EVERY = "Answer every question first: {count} still open (marked >)."
+ANSWER_EVERY = "Answer every question first: {count} still open (marked ?)."
+ANSWER_BY_LETTER = "Answer with y (Yes), n (No) or ? (Not sure); the arrow keys change an answer."
 ANSWER_ONE = "Choose an answer first (arrow keys), then press Enter."
 TICK_ONE = "Tick at least one line (move to it, press the space bar), then press Enter."
 TICK_ONE_OR_NONE = 'Tick at least one line, or "{none}" (space bar), then press Enter.'
 FIRST_SCREEN = "This is the first question: there is nothing to go back to."
 KEYS_ROWS = "Keys: Up/Down move, Left/Right{letters} choose, Enter go on"
+KEYS_SIGNS = "Keys: y n ? answer, Up/Down move, Left/Right change, Enter go on"
+KEYS_SIGN = "Keys: y n ? answer, Up/Down change, Enter go on"
 KEYS_LIST = "Keys: Up/Down{letters} choose, Enter go on"
 KEYS_TICKS = "Keys: Up/Down move, Space tick or untick, Enter go on"
 KEYS_NUMBER = "Keys: type the number, Enter go on"
@@ -184,6 +188,9 @@ class Form:
         self.can_go_back = can_go_back
         self.message = ""
         self.answered = False
+        # Lines from the top of the focused part to the line `draw` keeps in view: all of them
+        # are kept in view (a question, its answers and its warning, never half of them).
+        self.focus_span = 1
 
     def key(self, name: str) -> Reply | None:
         raise NotImplementedError
@@ -226,6 +233,7 @@ class PageForm(Form):
         self.kb, self.page = kb, page
         self.chosen: dict[str, Any] = dict(page.given)
         self.vertical = len(page.questions) == 1
+        self._taken_back: list[str] = []  # answers that stop the quiz, as given (Backspace)
         self._shown: tuple[Any, list[Question]] | None = None
         self._warned: tuple[Any, set[str]] | None = None
         self.focus = self._start()
@@ -277,6 +285,8 @@ class PageForm(Form):
 
     @property
     def keys(self) -> str:  # type: ignore[override]
+        if self.focused.kind == "symptom":
+            return KEYS_SIGN if self.vertical else KEYS_SIGNS
         symptoms = any(q.kind == "symptom" for q in self.questions)
         letters = " or " + " ".join(SYMPTOM_KEYS) if symptoms else ""
         return (KEYS_LIST if self.vertical else KEYS_ROWS).format(letters=letters)
@@ -292,22 +302,42 @@ class PageForm(Form):
             self.focus = min(max(self.focus + (-1 if name == "up" else 1), 0), last)
         elif name in SYMPTOM_KEYS and question.kind == "symptom":
             self._choose(question, SYMPTOM_KEYS[name])
-            if question.id not in self.warned():  # a warned answer keeps the focus: "n" changes it
-                self._to_next_open()
+            if question.id in self.warned():
+                self._taken_back.append(question.id)
+            self._to_next_open()  # as after any answer: a quick "y n" answers two questions
         elif name == "enter":
             return self._enter()
+        elif name == "backspace" and self._take_back():
+            return None
         elif name in ("back", "backspace"):
             return self.go_back(self.answers())
         return None
+
+    def _take_back(self) -> bool:
+        """Backspace: the last answer on this page that would stop the quiz is taken back (the
+        question is open again, and in focus). False when there is none: Backspace goes back."""
+        warned = self.warned()
+        while self._taken_back:
+            question_id = self._taken_back.pop()
+            if question_id in warned:
+                del self.chosen[question_id]
+                self.focus = [q.id for q in self.questions].index(question_id)
+                self.message = ""
+                return True
+        return False
 
     def _choose(self, question: Question, value: Any) -> None:
         self.chosen[question.id] = value
         self.message = ""
 
     def _step(self, question: Question, step: int) -> None:
-        """Arrow keys choose: the first press the first choice, then the next or previous."""
+        """Arrow keys choose: the first press the first choice, then the next or previous. A
+        warning sign is first answered with a letter: a stray arrow key never answers it."""
         values = [value for value, _, _ in self.choices(question)]
         current = self.chosen.get(question.id, UNSET)
+        if question.kind == "symptom" and current is UNSET:
+            self.message = ANSWER_BY_LETTER
+            return
         index = 0 if current not in values else values.index(current) + step
         self._choose(question, values[min(max(index, 0), len(values) - 1)])
 
@@ -324,30 +354,39 @@ class PageForm(Form):
             # warning says: a person with an emergency is not held back by the questions left.
             self.focus = still_open[0]
             count = len(still_open)
-            self.message = ANSWER_ONE if self.vertical else ANSWER_EVERY.format(count=count)
+            if not self.vertical:
+                self.message = ANSWER_EVERY.format(count=count)
+            elif self.focused.kind == "symptom":
+                self.message = ANSWER_BY_LETTER
+            else:
+                self.message = ANSWER_ONE
             return None
         return self.finish(self.answers())
 
     # -- drawing -----------------------------------------------------------------------------
 
     def draw(self, width: int) -> tuple[list[Line], int]:
+        """The cursor goes on the last line of the focused question (its answers, its warning),
+        and `focus_span` keeps the lines above it in view: the whole question stays on screen."""
         focused, warned = self.focused, self.warned()
         out = header(self.page, width)
-        focus_line = len(out)
+        start, end = 0, len(out)
         for question in self.questions:
-            if question is focused:
-                focus_line = len(out)
+            first = len(out)
             out += self._question(question, question is focused, width)
             out += self._choice_lines(question, width)
             if question.id in warned:
                 out += warning(self.kb, question, width)
-        return out, focus_line
+            if question is focused:
+                start, end = (0 if question is self.questions[0] else first), len(out)
+        self.focus_span = end - start
+        return out, end - 1
 
     def _question(self, question: Question, focused: bool, width: int) -> list[Line]:
         if self.vertical:
             return styled("title", wrap(question.text, width))
         is_open = question.id not in self.chosen
-        marker = "> " if focused or (is_open and self.message) else "  "
+        marker = "> " if focused else "? " if is_open and self.message else "  "
         return hanging(marker, question.text, width, "focus" if focused else "")
 
     def _choice_lines(self, question: Question, width: int) -> list[Line]:
@@ -637,10 +676,7 @@ def header(page: Page, width: int) -> list[Line]:
 
 def warning(kb: KnowledgeBase, question: Question, width: int) -> list[Line]:
     """What an answer that stops the quiz means, and how to change it, under the question."""
-    if question.kind == "symptom":
-        change = CHANGE_BY_KEY.format(key="n", word=choice_words(kb, question, "no"))
-    else:
-        change = CHANGE_BY_CHOICE
+    change = CHANGE_BY_KEY if question.kind == "symptom" else CHANGE_BY_CHOICE
     return styled(
         "warning", wrap(f"! {EMERGENCY_WARNING} {change} {CONFIRM_EMERGENCY}", width, indent=4)
     )
@@ -725,13 +761,13 @@ def _scrollbar_shown() -> bool:
 def _too_tall(form: Form) -> bool:
     """Whether the form's screen and footer need more lines than the terminal has."""
     size = get_app().output.get_size()
-    lines, _ = form.draw(max(size.columns - 1, 1))
+    lines, _ = form.draw(max(size.columns - BAR_ROOM, 1))
     return len(lines) + len(form.footer(size.columns)) > size.rows
 
 
 def _screen(form: Form) -> StyleAndTextTuples:
     app = get_app()
-    width = _columns() - (1 if _scrollbar_shown() and not app.is_done else 0)
+    width = _columns() - (BAR_ROOM if _scrollbar_shown() and not app.is_done else 0)
     if app.is_done:
         return _joined(form.summary(width), -1)
     return _joined(*form.draw(width))
@@ -804,7 +840,12 @@ class PromptAsker:
         """Draw a form until it ends; keys typed before it is drawn are thrown away."""
         screen = FormattedTextControl(lambda: _screen(form), focusable=True, show_cursor=False)
         footer = FormattedTextControl(lambda: _footer(form), show_cursor=False)
-        main = Window(screen, wrap_lines=True, dont_extend_height=True)
+        main = Window(
+            screen,
+            wrap_lines=True,
+            dont_extend_height=True,
+            scroll_offsets=ScrollOffsets(top=lambda: max(form.focus_span - 1, 0)),
+        )
         # A scroll bar only while the screen is longer than the room it has (the text is always
         # wrapped one column short, so nothing moves when it appears), never on the line left
         # behind once the screen is answered.
