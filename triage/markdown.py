@@ -73,8 +73,8 @@ def _numbered_sources(reasons: list[Reason]) -> dict[str, tuple[int, SourceRef]]
 def _reasons(reasons: list[Reason], sources: dict[str, tuple[int, SourceRef]]) -> str:
     if not reasons:
         none = _("None of the warning signs or patterns in the rules matched the answers.")
-        return f"## {_('Reasons')}\n\n{none}"
-    lines = [f"## {_('Reasons')}"]
+        return "## " + _("Reasons") + "\n\n" + none
+    lines = ["## " + _("Reasons")]
     for index, reason in enumerate(reasons, start=1):
         unsure = _(" (rests on a 'Not sure' answer)") if reason.unsure else ""
         lines.append("")
@@ -109,7 +109,7 @@ def _answers(answers: Answers, kb: KnowledgeBase) -> str:
                 symptoms.append((question, f"**{words}**" if value != "no" else words))
         elif question.id in data:
             about.append((question, _md(answer_words(kb, question, data[question.id]))))
-    lines = [f"## {_('Answers')}", "", *_table(about)]
+    lines = ["## " + _("Answers"), "", *_table(about)]
     if symptoms:
         asked = _("Symptoms asked about (not asked counts as no):")
         lines += ["", asked, "", *_table(symptoms)]
@@ -117,7 +117,7 @@ def _answers(answers: Answers, kb: KnowledgeBase) -> str:
 
 
 def _table(rows: list[tuple[Question, str]]) -> list[str]:
-    head = f"| {_('Question')} | {_('Answer')} |"
+    head = "| " + _("Question") + " | " + _("Answer") + " |"
     return [head, "|---|---|"] + [
         f"| {_md(question.short)} | {answer} |" for question, answer in rows
     ]
@@ -128,13 +128,13 @@ def _now(result: Result) -> str:
     if not items:
         return ""
     body = "\n".join(f"- {_md(' '.join(item.text.split()))}" for item in items)
-    return f"## {_('What to do now')}\n\n{body}"
+    return "## " + _("What to do now") + "\n\n" + body
 
 
 def _sources(sources: dict[str, tuple[int, SourceRef]]) -> str:
     if not sources:
         return ""
-    lines = [f"## {_('Sources')}", ""]
+    lines = ["## " + _("Sources"), ""]
     for number, source in sources.values():
         link = f" <{prose(source.url)}>" if source.url else ""
         lines.append(f"{number}. {_md(source.title)}{link}")
