@@ -37,7 +37,9 @@ def to_markdown(
 
 
 def _title(kb: KnowledgeBase) -> str:
-    return _("{name}: summary").format(name=_md(kb.info.name.replace("-", " ").capitalize()))
+    # Interface words, not the rule set's name (a name is not translated; it is given below,
+    # with the version, under "Assessed").
+    return _("Back pain: summary for the doctor")
 
 
 def _result(result: Result, kb: KnowledgeBase, saved: str | None, made: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from triage.conditions import NOT_ANSWERED as NOT_ANSWERED_CODE
 from triage.i18n import N_, _
 from triage.knowledge import KnowledgeBase, Question
 
@@ -25,7 +26,7 @@ def choice_words(kb: KnowledgeBase, question: Question, code: str) -> str:
 
 def answer_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
     """A stored answer (a number, a code, a list of codes, or None) in words."""
-    if value is None:
+    if value is None or value == NOT_ANSWERED_CODE:  # a reason can rest on a question left open
         return _(NOT_ANSWERED)
     match question.kind:
         case "multi":
