@@ -33,9 +33,9 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from tests.conftest import load_scenario, scenario_files
-from triage import i18n, knowledge, markdown, outcome, render
+from triage import i18n, knowledge, markdown, outcome, quiz, render
 from triage.knowledge import KnowledgeBase
-from triage.models import Answers
+from triage.models import Answers, Level
 from triage.prompts import Form, NumberForm, PageForm, PromptAsker, ReviewForm, TicksForm
 from triage.session import Ending, Session
 from triage.yamlfile import read_yaml
@@ -476,3 +476,62 @@ def test_batch_lines_keep_their_keys_with_german_messages(tmp_path: Path) -> Non
     assert lines[0]["error"].startswith("Feld 'location': fehlt, ist aber nötig")
     assert lines[1]["error"].startswith("ungültiges JSON in Spalte 1:")
     assert done.returncode == 2 and "2 von 2 Zeilen fehlerhaft" in done.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# A German quiz in a real pseudo-terminal, from the first question to the saved summary
+
+
+def test_a_german_quiz_in_a_pseudo_terminal_to_the_saved_summary(
+    kb: KnowledgeBase, tmp_path: Path, english_words: set[str]
+) -> None:
+    pexpect = pytest.importorskip("pexpect", reason="pexpect (pyproject [test]) drives the pty")
+    from tests.test_quiz_pty import ALL_NO, KEYS, TIMEOUT, page_pattern, pattern
+
+    german_kb = german_knowledge()
+    shown_kb = german_kb or kb  # the knowledge texts the quiz shows (English until merged)
+    env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env.update({"LANG": "de_DE.UTF-8", "COLUMNS": "120", "LINES": "40"})
+    env.pop("LC_ALL", None)
+    env.pop("LC_MESSAGES", None)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-c", WRAPPER, "quiz"],
+        cwd=str(tmp_path),
+        env=env,
+        dimensions=(40, 120),
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )
+    transcript = io.StringIO()
+    child.logfile_read = transcript
+    child.expect("Frage 1 von etwa")
+    pending = {plan.id: page_pattern(plan) for plan in quiz.pages(shown_kb)}
+    while True:
+        ids = list(pending)
+        index = child.expect([pending[pid] for pid in ids] + ["Ihre Antworten prüfen"])
+        if index == len(ids):
+            break
+        page_id = ids[index]
+        del pending[page_id]
+        child.send(KEYS.get(page_id, ALL_NO))
+    child.send(ENTER)  # the first line of the review: show my result
+    child.expect(pattern(shown_kb.info.levels[Level.SELF_CARE].headline))
+    child.expect(re.escape("Wie geht es weiter?"))
+    child.send("s")
+    child.expect(re.escape("Dateiname (leer: nicht speichern):"))
+    child.send(ENTER)  # the name offered
+    child.expect("Auch eine Zusammenfassung")
+    child.send("y")
+    child.expect("Ihre Antworten und das Ergebnis sind gespeichert in")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    (summary_file,) = tmp_path.glob("*.md")
+    summary = summary_file.read_text(encoding="utf-8")
+    assert summary.startswith("# Rückenschmerzen: Zusammenfassung")
+    assert "| Frage | Antwort |" in summary and "- Dringlichkeit: Selbsthilfe" in summary
+    assert "Frage 1 von etwa" in transcript.getvalue()
+    if german_kb is not None:  # every word German once the knowledge texts are
+        assert english_in(summary, english_words, names_of(german_kb)) == []
