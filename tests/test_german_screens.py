@@ -156,15 +156,6 @@ def test_the_word_check_finds_english_and_passes_german(english_words: set[str])
 # Knowledge bases to test with
 
 
-@pytest.fixture
-def german() -> Iterator[None]:
-    i18n.use("de")
-    try:
-        yield
-    finally:
-        i18n.use("en")
-
-
 TEXT_KEYS = {"text", "title", "help", "short", "label", "headline", "summary"}
 TEXT_KEYS |= {"welcome", "disclaimer", "description"}
 
@@ -294,7 +285,8 @@ class Typist(PromptAsker):
         return super().file_name(message, default)
 
 
-def run_quiz(kb: KnowledgeBase, folder: Path, *, emergency: bool) -> tuple[Ending, Typist]:
+def run_quiz(kb: KnowledgeBase, folder: Path, *, emergency: bool) -> tuple[Ending, str]:
+    """How the quiz ended, and everything it showed."""
     with create_pipe_input() as pipe:
         typist = Typist(kb, pipe, emergency=emergency)
         session = Session(
@@ -305,7 +297,7 @@ def run_quiz(kb: KnowledgeBase, folder: Path, *, emergency: bool) -> tuple[Endin
             screen=lambda: (80, 24),
         )
         ending = session.run()
-    return ending, typist
+    return ending, "\n".join(typist.texts)
 
 
 def saved_files(folder: Path) -> dict[str, str]:
@@ -316,8 +308,7 @@ def saved_files(folder: Path) -> dict[str, str]:
 def test_a_german_quiz_to_the_saved_summary_has_no_english(
     neutral_kb: KnowledgeBase, tmp_path: Path, english_words: set[str]
 ) -> None:
-    ending, typist = run_quiz(neutral_kb, tmp_path, emergency=False)
-    shown = "\n".join(typist.texts)
+    ending, shown = run_quiz(neutral_kb, tmp_path, emergency=False)
     assert ending is Ending.COMPLETED, shown[-2000:]
     for german_words in (
         "Frage 1 von etwa",  # every page
@@ -340,8 +331,7 @@ def test_a_german_quiz_to_the_saved_summary_has_no_english(
 def test_the_german_emergency_stop_and_its_resume_file_have_no_english(
     neutral_kb: KnowledgeBase, tmp_path: Path, english_words: set[str]
 ) -> None:
-    ending, typist = run_quiz(neutral_kb, tmp_path, emergency=True)
-    shown = "\n".join(typist.texts)
+    ending, shown = run_quiz(neutral_kb, tmp_path, emergency=True)
     assert ending is Ending.EMERGENCY, shown[-2000:]
     assert "Der Fragebogen endet hier" in shown and "Bei dieser Antwort" in shown
     assert "Ihre bisherigen Antworten sind gespeichert in:" in shown
@@ -357,11 +347,10 @@ def test_the_real_german_quiz_has_no_english(tmp_path: Path, english_words: set[
         pytest.skip("German knowledge texts not merged yet (knowledge.load has no language)")
     i18n.use("de")
     try:
-        ending, typist = run_quiz(kb, tmp_path, emergency=False)
+        ending, shown = run_quiz(kb, tmp_path, emergency=False)
     finally:
         i18n.use("en")
     citations = [source.title for source in kb.sources.values()]  # cited as published
-    shown = "\n".join(typist.texts)
     assert ending is Ending.COMPLETED
     assert english_in(shown, english_words, [*names_of(kb), *citations]) == []
 

@@ -23,7 +23,6 @@ import inspect
 import io
 import re
 import string
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +40,6 @@ babel_messages = pytest.importorskip("babel.messages", reason="Babel (pyproject 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir  # noqa: E402
 from babel.messages.mofile import write_mo  # noqa: E402
 from babel.messages.pofile import read_po  # noqa: E402
-
-
-@pytest.fixture
-def german() -> Iterator[None]:
-    i18n.use("de")
-    try:
-        yield
-    finally:
-        i18n.use("en")
 
 
 def extracted() -> dict[Any, Any]:
