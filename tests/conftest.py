@@ -38,3 +38,15 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def kb(private_cache: Path) -> KnowledgeBase:
     return knowledge.load()
+
+
+@pytest.fixture
+def german() -> Iterator[None]:
+    """The interface in German for one test (triage.i18n), English again afterwards."""
+    from triage import i18n
+
+    i18n.use("de")
+    try:
+        yield
+    finally:
+        i18n.use("en")

@@ -17,6 +17,7 @@ from typing import IO, Protocol
 
 from triage import outcome, render
 from triage.errors import InputError
+from triage.i18n import _
 from triage.inputs import (
     MAX_BYTES,
     answers_from_data,
@@ -73,7 +74,7 @@ def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: Sink) -> Tally:
 @contextmanager
 def opened(path: str) -> Iterator[IO[bytes]]:
     """The input as a binary stream ('-' = standard input); an InputError if it cannot be opened."""
-    with open_input(path, display_name(path), "a JSON lines file") as stream:
+    with open_input(path, display_name(path), _("a JSON lines file")) as stream:
         yield stream
 
 
@@ -93,7 +94,8 @@ def lines_of(stream: IO[bytes], name: str = _LINE) -> Iterator[bytes]:
 
 def _parse(raw: bytes, number: int) -> object:
     if len(raw) > MAX_BYTES and len(raw.rstrip(b"\r\n")) > MAX_BYTES:
-        raise InputError(_LINE, f"line too long: lines are limited to {MAX_BYTES:,} bytes")
+        too_long = _("line too long: lines are limited to {limit} bytes")
+        raise InputError(_LINE, too_long.format(limit=f"{MAX_BYTES:,}"))
     return parse_json(decode(raw, _LINE, first=number == 1), _LINE, single_line=True)
 
 
@@ -102,5 +104,5 @@ def error_line(number: int, problem: str, field: str | None) -> str:
     entry: dict[str, object] = {"line": number, "error": problem}
     if field:
         entry["field"] = field
-        entry["error"] = f"field '{field}': {problem}"
+        entry["error"] = _("field '{field}': ").format(field=field) + problem
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"

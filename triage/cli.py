@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from triage import __version__
 from triage.errors import Problem, TriageError, UsageError
+from triage.i18n import _, ngettext
 from triage.output import (
     EXIT_PIPE_CLOSED,
     OutputClosed,
@@ -86,12 +87,14 @@ def _run(argv: Sequence[str] | None) -> int:
     except TriageError as error:
         return fail(error.message(), error.exit_code)
     except KeyboardInterrupt:
-        return fail("interrupted", EXIT_INTERRUPTED)
+        return fail(_("interrupted"), EXIT_INTERRUPTED)
     except Exception as error:  # the one catch-all: never show a traceback to a person
         if os.environ.get("TRIAGE_DEBUG"):
             raise
         return fail(
-            f"internal error: {type(error).__name__}: {error} (set TRIAGE_DEBUG=1 for details)",
+            _("internal error: {error} (set TRIAGE_DEBUG=1 for details)").format(
+                error=f"{type(error).__name__}: {error}"
+            ),
             EXIT_FAILURE,
         )
 
@@ -99,7 +102,7 @@ def _run(argv: Sequence[str] | None) -> int:
 def fail(message: str, code: int) -> int:
     """One line on standard error. Messages quote file names and values from files: every
     control character is escaped, so the line stays one line and cannot drive the terminal."""
-    note(f"error: {message}")
+    note(_("error: {message}").format(message=message))
     return code
 
 
@@ -123,104 +126,138 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
         "--rules",
-        metavar="DIR",
+        metavar=_("DIR"),
         type=Path,
         default=argparse.SUPPRESS,
-        help="use the knowledge base in DIR instead of the built-in rules/",
+        help=_("use the knowledge base in DIR instead of the built-in rules/"),
     )
     parser = _Parser(
         prog="triage",
         parents=[common],
-        description="Back-pain triage: answers -> how urgently to get help, with the reasons. "
-        "Not a diagnosis. In an emergency call 999 (UK), 112 (EU) or 911 (US).",
-        epilog="Run 'triage COMMAND --help' for the options of a command.",
+        description=_(
+            "Back-pain triage: answers -> how urgently to get help, with the reasons. "
+            "Not a diagnosis. In an emergency call 999 (UK), 112 (EU) or 911 (US)."
+        ),
+        epilog=_("Run 'triage COMMAND --help' for the options of a command."),
     )
-    parser.add_argument("--version", action="version", version=f"triage {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"triage {__version__}",
+        help=_("show program's version number and exit"),
+    )
+    commands = parser.add_subparsers(title=_("commands"), metavar=_("COMMAND"))
 
     assess = commands.add_parser(
         "assess",
         parents=[common],
-        help="triage an answers file (or assessment document)",
-        description="Triage the answers in FILE ('-' for standard input) and print the result.",
+        help=_("triage an answers file (or assessment document)"),
+        description=_("Triage the answers in FILE ('-' for standard input) and print the result."),
     )
     assess.add_argument(
-        "file", metavar="FILE", nargs="?", help="answers file or saved assessment; '-' = stdin"
+        "file",
+        metavar=_("FILE"),
+        nargs="?",
+        help=_("answers file or saved assessment; '-' = stdin"),
     )
     output = assess.add_mutually_exclusive_group()
     output.add_argument(
-        "--json", action="store_true", help="print the result object as JSON (= --format json)"
+        "--json", action="store_true", help=_("print the result object as JSON (= --format json)")
     )
     output.add_argument(
         "--format",
         choices=["text", "json", "markdown"],
         default=None,
-        help="text (default), json (the result object) or markdown (a one-page summary for a "
-        "doctor)",
+        help=_(
+            "text (default), json (the result object) or markdown (a one-page summary for a doctor)"
+        ),
     )
     assess.add_argument(
         "--batch",
         metavar="JSONL",
-        help="assess one answers object per line of JSONL ('-' = stdin) and write one compact JSON "
-        'result per line, in order; a bad line gives {"line": N, "error": ...} and exit code 2',
+        help=_(
+            "assess one answers object per line of JSONL ('-' = stdin) and write one compact "
+            'JSON result per line, in order; a bad line gives {"line": N, "error": ...} and exit '
+            "code 2"
+        ),
     )
     assess.set_defaults(run=run_assess)
 
     schema = commands.add_parser(
         "schema",
-        help="print the JSON Schema (2020-12) of the answers file",
-        description="Print the JSON Schema (draft 2020-12) of the answers file, or of the "
-        "assessment document with --document.",
+        help=_("print the JSON Schema (2020-12) of the answers file"),
+        description=_(
+            "Print the JSON Schema (draft 2020-12) of the answers file, or of the "
+            "assessment document with --document."
+        ),
     )
-    schema.add_argument("--document", action="store_true", help="the schema of a saved assessment")
+    schema.add_argument(
+        "--document", action="store_true", help=_("the schema of a saved assessment")
+    )
     schema.set_defaults(run=run_schema)
 
     fhir = commands.add_parser(
         "fhir",
         parents=[common],
-        help="print the questions, an answers file or a result as FHIR R4",
-        description="With --questionnaire: print the questions as a FHIR R4 Questionnaire. "
-        "With FILE (answers, a saved assessment or a QuestionnaireResponse; '-' = stdin): "
-        "print the answers as a FHIR R4 QuestionnaireResponse, or with --result a Bundle of "
-        "that response and the RiskAssessment of the triage result.",
+        help=_("print the questions, an answers file or a result as FHIR R4"),
+        description=_(
+            "With --questionnaire: print the questions as a FHIR R4 Questionnaire. "
+            "With FILE (answers, a saved assessment or a QuestionnaireResponse; '-' = stdin): "
+            "print the answers as a FHIR R4 QuestionnaireResponse, or with --result a Bundle of "
+            "that response and the RiskAssessment of the triage result."
+        ),
     )
     fhir.add_argument(
-        "file", metavar="FILE", nargs="?", help="answers, saved assessment or QuestionnaireResponse"
+        "file",
+        metavar=_("FILE"),
+        nargs="?",
+        help=_("answers, saved assessment or QuestionnaireResponse"),
     )
-    fhir.add_argument("--questionnaire", action="store_true", help="print the Questionnaire")
+    fhir.add_argument("--questionnaire", action="store_true", help=_("print the Questionnaire"))
     fhir.add_argument(
         "--result",
         action="store_true",
-        help="print a Bundle: the QuestionnaireResponse and the RiskAssessment of the result",
+        help=_("print a Bundle: the QuestionnaireResponse and the RiskAssessment of the result"),
     )
     fhir.set_defaults(run=run_fhir)
 
     rules = commands.add_parser(
-        "rules", parents=[common], help="list the rules: id, level, title, sources"
+        "rules", parents=[common], help=_("list the rules: id, level, title, sources")
     )
     rules.set_defaults(run=run_rules)
 
     check = commands.add_parser(
         "check",
         parents=[common],
-        help="validate a knowledge base and list every problem",
+        help=_("validate a knowledge base and list every problem"),
     )
     check.add_argument(
-        "directory", metavar="DIR", nargs="?", type=Path, help="default: the built-in rules/"
+        "directory",
+        metavar=_("DIR"),
+        nargs="?",
+        type=Path,
+        help=_("default: the built-in rules/"),
     )
     check.set_defaults(run=run_check)
 
     quiz = commands.add_parser(
         "quiz",
         parents=[common],
-        help="answer the questions in the terminal (the default)",
-        description="Ask the questions one by one, show the result and offer to save it. "
-        "Ctrl-C keeps the answers so far in a resume file.",
+        help=_("answer the questions in the terminal (the default)"),
+        description=_(
+            "Ask the questions one by one, show the result and offer to save it. "
+            "Ctrl-C keeps the answers so far in a resume file."
+        ),
     )
     quiz.add_argument(
-        "--save", metavar="FILE", type=Path, help="save the assessment to FILE without asking"
+        "--save",
+        metavar=_("FILE"),
+        type=Path,
+        help=_("save the assessment to FILE without asking"),
     )
-    quiz.add_argument("--resume", metavar="FILE", type=Path, help="continue a quiz stopped earlier")
+    quiz.add_argument(
+        "--resume", metavar=_("FILE"), type=Path, help=_("continue a quiz stopped earlier")
+    )
     quiz.set_defaults(run=run_quiz)
     return parser
 
@@ -241,14 +278,20 @@ def run_assess(args: argparse.Namespace) -> int:
     if args.batch is not None:
         return run_batch(args)
     if args.file is None:
-        raise UsageError("assess: give an answers FILE ('-' for standard input), or --batch JSONL")
+        raise UsageError(
+            _("assess: give an answers FILE ('-' for standard input), or --batch JSONL")
+        )
     kb = load_knowledge(args)  # first: a FHIR response is checked against its questionnaire
     answers, saved = load_answers(args.file, kb)
     result = outcome.assess(answers, kb)
     if saved is not None:
         change = document.result_change(saved, result)
         if change:  # stdout stays the result alone, so --json output remains parseable
-            note(f"note: {inputs.display_name(args.file)}: {change}")
+            note(
+                _("note: {file}: {change}").format(
+                    file=inputs.display_name(args.file), change=change
+                )
+            )
     if args.json or args.format == "json":
         stdout.print(render.to_json(result))
     elif args.format == "markdown":
@@ -268,16 +311,25 @@ def run_batch(args: argparse.Namespace) -> int:
     from triage import batch, inputs
 
     if args.file is not None:
-        raise UsageError("assess: give either FILE or --batch JSONL, not both")
+        raise UsageError(_("assess: give either FILE or --batch JSONL, not both"))
     if args.format not in (None, "json"):
-        raise UsageError(f"assess --batch writes JSON lines; --format {args.format} cannot be used")
+        raise UsageError(
+            _("assess --batch writes JSON lines; --format {format} cannot be used").format(
+                format=args.format
+            )
+        )
     kb = load_knowledge(args)
     with batch.opened(args.batch) as stream:
         name = inputs.display_name(args.batch)
         tally = batch.assess_lines(batch.lines_of(stream, name), kb, stdout)
     if tally.failed:
         total = tally.failed + tally.assessed
-        return fail(f"{name}: {tally.failed} of {total} lines failed", EXIT_USAGE)
+        failed = ngettext(
+            "{name}: {failed} of {total} line failed",
+            "{name}: {failed} of {total} lines failed",
+            total,
+        )
+        return fail(failed.format(name=name, failed=tally.failed, total=total), EXIT_USAGE)
     return EXIT_OK
 
 
@@ -295,9 +347,9 @@ def run_fhir(args: argparse.Namespace) -> int:
     from triage.inputs import load_answers
 
     if args.questionnaire == (args.file is not None):
-        raise UsageError("fhir: give either --questionnaire or an answers FILE")
+        raise UsageError(_("fhir: give either --questionnaire or an answers FILE"))
     if args.questionnaire and args.result:
-        raise UsageError("fhir: --result needs an answers FILE, not --questionnaire")
+        raise UsageError(_("fhir: --result needs an answers FILE, not --questionnaire"))
     kb = load_knowledge(args)
     if args.questionnaire:
         stdout.print(fhir.to_json(fhir.questionnaire(kb)))
@@ -317,10 +369,16 @@ def run_fhir(args: argparse.Namespace) -> int:
 
 def run_rules(args: argparse.Namespace) -> int:
     kb = load_knowledge(args)
-    lines = [f"{one_line(kb.label)}: {len(kb.rules)} rules (most urgent first)", ""]
+    heading = ngettext(
+        "{ruleset}: {count} rule (most urgent first)",
+        "{ruleset}: {count} rules (most urgent first)",
+        len(kb.rules),
+    )
+    lines = [heading.format(ruleset=one_line(kb.label), count=len(kb.rules)), ""]
     for rule in sorted(kb.rules, key=lambda r: -r.triage.rank):
         lines.append(f"{one_line(rule.id):<24} {rule.triage.value:<10} {one_line(rule.title)}")
-        lines.append(f"{'':<24} {'':<10} sources: {one_line(', '.join(rule.sources))}")
+        sources = _("sources: {ids}").format(ids=one_line(", ".join(rule.sources)))
+        lines.append(f"{'':<24} {'':<10} {sources}")
     stdout.print("\n".join(lines))
     return EXIT_OK
 
@@ -335,12 +393,22 @@ def run_check(args: argparse.Namespace) -> int:
     if problems:
         for problem in problems:
             to_stderr(one_line(f"{directory}/{problem}", limit=4000))
-        return fail(f"{len(problems)} problem(s) in {directory}", EXIT_USAGE)
+        found = _("{count} problem(s) in {directory}")
+        return fail(found.format(count=len(problems), directory=directory), EXIT_USAGE)
     kb = knowledge.load(directory)
     stdout.print(
         one_line(
-            f"{directory}: OK ({kb.label}: {len(kb.rules)} rules, {len(kb.questions)} "
-            f"questions, {len(kb.advice)} advice texts, {len(kb.sources)} sources)"
+            _(
+                "{directory}: OK ({ruleset}: {rules} rules, {questions} questions, {advice} "
+                "advice texts, {sources} sources)"
+            ).format(
+                directory=directory,
+                ruleset=kb.label,
+                rules=len(kb.rules),
+                questions=len(kb.questions),
+                advice=len(kb.advice),
+                sources=len(kb.sources),
+            )
         )
     )
     return EXIT_OK
@@ -359,7 +427,8 @@ def _engine_problems(directory: Path) -> list[Problem]:
     try:
         engine.for_knowledge(kb)
     except Exception as error:  # durable-rules reports its limits as bare exceptions
-        return [Problem("rules.yaml", None, f"the rule engine cannot run these rules: {error}")]
+        text = _("the rule engine cannot run these rules: {error}").format(error=error)
+        return [Problem("rules.yaml", None, text)]
     return []
 
 
@@ -394,11 +463,14 @@ def print_quick_welcome(args: argparse.Namespace) -> bool:
 def run_quiz(args: argparse.Namespace) -> int:
     """The interactive quiz; only this command loads the prompt library. Every way it can end
     keeps the answers (see triage.session); the exit code says how it ended."""
-    for name, stream in (("standard input", sys.stdin), ("standard output", sys.stdout)):
+    for name, stream in ((_("standard input"), sys.stdin), (_("standard output"), sys.stdout)):
         if stream is None or not stream.isatty():  # None: closed (`<&-`, `>&-`)
             raise UsageError(
-                f"{name} is not a terminal, so the quiz cannot run here; to triage answers "
-                "from a file use 'triage assess FILE' (or 'triage assess -' for standard input)"
+                _(
+                    "{stream} is not a terminal, so the quiz cannot run here; to triage answers "
+                    "from a file use 'triage assess FILE' (or 'triage assess -' for standard "
+                    "input)"
+                ).format(stream=name)
             )
     welcomed = print_quick_welcome(args)
     from triage import render, session, signals
@@ -431,14 +503,16 @@ def run_quiz(args: argparse.Namespace) -> int:
         problem = one_line(f"{type(quiz.error).__name__}: {quiz.error}", 300)
         kept = quiz.kept or quiz.saved
         where = (
-            f"your answers were kept first, in {one_line(kept)}"
+            _("your answers were kept first, in {file}").format(file=one_line(kept))
             if kept is not None
-            else "no answers had been given yet"
+            else _("no answers had been given yet")
             if not count(quiz.answers)
-            else "your answers could not be written; they are printed above"
+            else _("your answers could not be written; they are printed above")
         )
         return fail(
-            f"internal error: {problem} ({where}; set TRIAGE_DEBUG=1 for details)",
+            _("internal error: {problem} ({where}; set TRIAGE_DEBUG=1 for details)").format(
+                problem=problem, where=where
+            ),
             EXIT_QUIZ_ERROR,
         )
     return QUIZ_EXIT_CODES[ending.value]

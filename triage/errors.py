@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from triage.i18n import _, ngettext
+
 
 class TriageError(Exception):
     """Base of every error the tool reports to the user."""
@@ -32,7 +34,7 @@ class InputError(UsageError):
         self.problem = problem
 
     def message(self) -> str:
-        where = f"field '{self.field}': " if self.field else ""
+        where = _("field '{field}': ").format(field=self.field) if self.field else ""
         return f"{self.file}: {where}{self.problem}"
 
 
@@ -60,8 +62,13 @@ class KnowledgeError(UsageError):
     def message(self) -> str:
         first = f"{self.directory}/{self.problems[0]}" if self.problems else str(self.directory)
         more = len(self.problems) - 1
-        tail = f" (and {more} more; run 'triage check {self.directory}')" if more > 0 else ""
-        return f"the rules are not valid: {first}{tail}"
+        tail = ngettext(
+            " (and {count} more; run 'triage check {directory}')",
+            " (and {count} more; run 'triage check {directory}')",
+            more,
+        )
+        tail = tail.format(count=more, directory=self.directory) if more > 0 else ""
+        return _("the rules are not valid: {first}{tail}").format(first=first, tail=tail)
 
 
 class EngineError(TriageError):

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from triage import signals
 from triage.errors import FileExistsRefused, UsageError
+from triage.i18n import N_, _
+
+EXISTS = N_("{file}: already exists; not replaced (choose another name)")
 
 PRIVATE = 0o600
 
@@ -26,14 +29,15 @@ def write_atomic(path: Path, text: str, *, overwrite: bool = False) -> Path:
 
 def _write_atomic(path: Path, text: str, overwrite: bool) -> Path:
     if path.is_dir():
-        raise UsageError(f"{path}: is a directory; give a file name")
+        raise UsageError(_("{file}: is a directory; give a file name").format(file=path))
     if path.exists() and not overwrite:
-        raise FileExistsRefused(f"{path}: already exists; not replaced (choose another name)")
+        raise FileExistsRefused(_(EXISTS).format(file=path))
     directory = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
-        raise UsageError(f"{path}: cannot write here: {error.strerror or error}") from None
+        cannot = _("{file}: cannot write here: {reason}")
+        raise UsageError(cannot.format(file=path, reason=error.strerror or error)) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -48,7 +52,8 @@ def _write_atomic(path: Path, text: str, overwrite: bool) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         if isinstance(error, OSError):  # a full disk, an I/O error: say so, never crash
-            raise UsageError(f"{path}: cannot write: {error.strerror or error}") from None
+            cannot = _("{file}: cannot write: {reason}")
+            raise UsageError(cannot.format(file=path, reason=error.strerror or error)) from None
         raise
     return path
 
@@ -90,11 +95,12 @@ def _link_new(temporary: str, path: Path) -> None:
     try:
         os.link(temporary, path)  # fails if `path` exists: no race with another writer
     except FileExistsError:
-        message = f"{path}: already exists; not replaced (choose another name)"
+        message = _(EXISTS).format(file=path)
         raise FileExistsRefused(message) from None
     except OSError:
         if path.exists():
-            raise FileExistsRefused(f"{path}: already exists; not replaced") from None
+            refused = _("{file}: already exists; not replaced")
+            raise FileExistsRefused(refused.format(file=path)) from None
         os.replace(temporary, path)  # file systems without hard links
         return
     os.unlink(temporary)

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from triage.errors import InputError
+from triage.i18n import _, ngettext
 from triage.models import (
     CHOICE_FIELDS,
     LIST_FIELDS,
@@ -81,34 +82,37 @@ def read_bytes(path: str, name: str, limit: int = MAX_BYTES) -> bytes:
     with open_input(path, name) as stream:
         data = read_from(stream, name, limit + 1)
     if len(data) > limit:
-        raise InputError(name, f"too large: answers files are limited to {limit:,} bytes")
+        too_large = _("too large: answers files are limited to {limit} bytes")
+        raise InputError(name, too_large.format(limit=f"{limit:,}"))
     return data
 
 
 def decode(data: bytes, name: str, *, first: bool = True) -> str:
     """UTF-8 text (a byte order mark is allowed at the start of the input), never empty."""
     if not data.strip():
-        raise InputError(name, "the file is empty; expected a JSON object with the answers")
+        raise InputError(name, _("the file is empty; expected a JSON object with the answers"))
     try:
         return data.decode("utf-8-sig" if first else "utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(name, f"not UTF-8 text (byte {error.start} cannot be read)") from None
+        problem = _("not UTF-8 text (byte {byte} cannot be read)").format(byte=error.start)
+        raise InputError(name, problem) from None
 
 
 @contextmanager
-def open_input(path: str, name: str, kind: str = "an answers file") -> Iterator[IO[bytes]]:
+def open_input(path: str, name: str, kind: str = "") -> Iterator[IO[bytes]]:
     """A file (or standard input for '-') open for reading bytes; an InputError naming the file
     when it cannot be opened. Errors while reading are the reader's to report (`read_from`):
     an error raised by the caller's own work (writing the output, say) passes through as it is."""
     if path == STDIN:
         stdin = sys.stdin
         if stdin is None:  # started with standard input closed (`<&-`)
-            raise InputError(name, "standard input is closed")
+            raise InputError(name, _("standard input is closed"))
         yield stdin.buffer
         return
     try:
         if Path(path).is_dir():
-            raise InputError(name, f"is a directory, not {kind}")
+            kind = kind or _("an answers file")
+            raise InputError(name, _("is a directory, not {kind}").format(kind=kind))
         stream = Path(path).open("rb")  # noqa: SIM115 - closed by the with below
     except OSError as error:
         raise _unreadable(name, error) from None
@@ -134,10 +138,10 @@ def read_line(stream: IO[bytes], name: str, size: int) -> bytes:
 
 def _unreadable(name: str, error: OSError) -> InputError:
     if isinstance(error, FileNotFoundError):
-        return InputError(name, "no such file")
+        return InputError(name, _("no such file"))
     if isinstance(error, PermissionError):
-        return InputError(name, "permission denied: the file cannot be read")
-    return InputError(name, f"cannot be read: {error.strerror or error}")
+        return InputError(name, _("permission denied: the file cannot be read"))
+    return InputError(name, _("cannot be read: {reason}").format(reason=error.strerror or error))
 
 
 def parse_json(text: str, name: str, *, single_line: bool = False) -> Any:
@@ -158,31 +162,39 @@ def parse_json(text: str, name: str, *, single_line: bool = False) -> Any:
             text, object_pairs_hook=objects, parse_constant=_no_constant, parse_float=_finite
         )
     except json.JSONDecodeError as error:
-        column = f"column {error.colno}"
-        where = column if single_line else f"line {error.lineno}, {column}"
-        raise InputError(name, f"invalid JSON at {where}: {error.msg}") from None
+        column = _("column {column}").format(column=error.colno)
+        where = (
+            column
+            if single_line
+            else _("line {line}, {column}").format(line=error.lineno, column=column)
+        )
+        # error.msg is the json module's own English ("Expecting value"): no catalogue has it
+        problem = _("invalid JSON at {where}: {problem}").format(where=where, problem=error.msg)
+        raise InputError(name, problem) from None
     except RecursionError:
-        raise InputError(name, "invalid JSON: nested too deeply") from None
+        raise InputError(name, _("invalid JSON: nested too deeply")) from None
     except ValueError as error:  # not a syntax error: too many digits, NaN, Infinity, 1e999
-        problem = "a number has too many digits" if "digits" in str(error) else shown(error)
-        raise InputError(name, f"invalid JSON: {problem}") from None
+        digits = "digits" in str(error)
+        problem = _("a number has too many digits") if digits else shown(error)
+        raise InputError(name, _("invalid JSON: {problem}").format(problem=problem)) from None
     duplicate = _first_duplicate(data) if repeated else None
     if duplicate is not None:
         # JSON parsers keep the last of two equal keys: {"fever": "yes", "fever": "no"} would
         # silently read as "no". A warning sign must never be lost that way.
-        raise InputError(name, "given twice; give each field and symptom once", shown(duplicate))
+        twice = _("given twice; give each field and symptom once")
+        raise InputError(name, twice, shown(duplicate))
     return data
 
 
 def _no_constant(word: str) -> Any:
-    raise ValueError(f"{word} is not a number JSON allows")
+    raise ValueError(_("{word} is not a number JSON allows").format(word=word))
 
 
 def _finite(text: str) -> float:
     """A JSON number with a fraction or exponent; 1e999 would silently read as Infinity."""
     number = float(text)
     if math.isinf(number):
-        raise ValueError(f"the number {shown(text)} is too large")
+        raise ValueError(_("the number {number} is too large").format(number=shown(text)))
     return number
 
 
@@ -215,7 +227,8 @@ def answers_from_data(
     """Validate parsed JSON as a bare answers object, an assessment document, or a FHIR
     QuestionnaireResponse to the Questionnaire of `kb` (default: the built-in rules)."""
     if not isinstance(data, dict):
-        raise InputError(name, f"expected a JSON object with the answers, got {json_word(data)}")
+        got = _("expected a JSON object with the answers, got {kind}")
+        raise InputError(name, got.format(kind=json_word(data)))
     if "resourceType" in data:  # FHIR (imported only then: answers files stay fast)
         from triage import fhir_in
 
@@ -223,8 +236,10 @@ def answers_from_data(
     if "resume" in data:
         raise InputError(
             name,
-            "this is a resume file of a stopped quiz, not an answers file; continue it with "
-            "'triage quiz --resume FILE'",
+            _(
+                "this is a resume file of a stopped quiz, not an answers file; continue it with "
+                "'triage quiz --resume FILE'"
+            ),
         )
     if "answers" in data:
         document = _validate(AssessmentDocument, data, name)
@@ -240,10 +255,11 @@ def _validate(model: type[BaseModel], data: dict[str, Any], name: str) -> Any:
         first = problems[0]
         field = shown(".".join(str(part) for part in first["loc"]), limit=120) or None
         count = len(problems) - 1
-        more = f" (and {count} more problem{'s' if count > 1 else ''})" if count else ""
+        more = ngettext(" (and {count} more problem)", " (and {count} more problems)", count)
+        more = more.format(count=count) if count else ""
         raise InputError(name, explain(first) + more, field) from None
     except RecursionError:
-        raise InputError(name, "nested too deeply") from None
+        raise InputError(name, _("nested too deeply")) from None
 
 
 def explain(problem: Any) -> str:
@@ -256,23 +272,29 @@ def explain(problem: Any) -> str:
     if kind == "extra_forbidden":
         return _unknown_name(field, in_symptoms="symptoms" in location[:-1])
     if kind == "missing":
-        return "is required"
+        return _("is required")
     value = shown(as_json(problem.get("input")))
     if kind == "literal_error" and field == "schema_version":
-        return f"schema version {value} is not supported; the only version is 1"
+        return _("schema version {value} is not supported; the only version is 1").format(
+            value=value
+        )
     if kind in ("dict_type", "model_type"):
-        return f"{value} is not allowed; expected a JSON object"
+        return _("{value} is not allowed; expected a JSON object").format(value=value)
     if kind == "value_error":  # our own validators, e.g. a repeated location
         return str(problem["msg"]).removeprefix("Value error, ")
     if field in NUMBER_FIELDS:
         low, high = NUMBER_FIELDS[field]
-        return f"{value} is not allowed; expected a whole number from {low} to {high}"
+        return _("{value} is not allowed; expected a whole number from {low} to {high}").format(
+            value=value, low=low, high=high
+        )
     allowed = _allowed_for(location)
     if allowed:
-        return f"{value} is not allowed; allowed values: {', '.join(allowed)}"
+        return _("{value} is not allowed; allowed values: {allowed}").format(
+            value=value, allowed=", ".join(allowed)
+        )
     if kind == "too_short" and field in LIST_FIELDS:
-        return f"choose at least one of: {', '.join(LIST_FIELDS[field])}"
-    return str(problem["msg"])
+        return _("choose at least one of: {allowed}").format(allowed=", ".join(LIST_FIELDS[field]))
+    return str(problem["msg"])  # pydantic's own English: a case the contract's fields never reach
 
 
 def as_json(value: Any) -> str:
@@ -299,7 +321,11 @@ def _allowed_for(location: list[str]) -> list[str] | None:
 
 def _unknown_name(name: str, in_symptoms: bool) -> str:
     known = list(SYMPTOMS) if in_symptoms else list(Answers.model_fields)
-    what = "symptom" if in_symptoms else "field"
     close = difflib.get_close_matches(name, known, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown {what} '{shown(name)}'{hint}; allowed {what}s: {', '.join(known)}"
+    hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
+    unknown = (
+        _("unknown symptom '{name}'{hint}; allowed symptoms: {allowed}")
+        if in_symptoms
+        else _("unknown field '{name}'{hint}; allowed fields: {allowed}")
+    )
+    return unknown.format(name=shown(name), hint=hint, allowed=", ".join(known))

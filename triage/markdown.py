@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from triage import render
+from triage.i18n import _
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import Answers, Reason, Result, SourceRef
 from triage.safe_text import prose
@@ -36,26 +37,30 @@ def to_markdown(
 
 
 def _title(kb: KnowledgeBase) -> str:
-    return f"{_md(kb.info.name.replace('-', ' ').capitalize())}: summary"
+    # Interface words, not the rule set's name (a name is not translated; it is given below,
+    # with the version, under "Assessed").
+    return _("Back pain: summary for the doctor")
 
 
 def _result(result: Result, kb: KnowledgeBase, saved: str | None, made: str) -> str:
     if result.suspected:
         causes = "; ".join(_md(kb.info.causes[cause]) for cause in result.suspected)
-        kind = f"specific; possible cause (not a diagnosis): {causes}"
+        kind = _("specific; possible cause (not a diagnosis): {causes}").format(causes=causes)
     else:
-        kind = "non-specific (no particular cause is suspected from the answers)"
+        kind = _("non-specific (no particular cause is suspected from the answers)")
+    level = _md(render.level_name(result.triage))
     lines = [
         f"**{_md(result.headline)}**",
         "",
         _md(render.summary(result, kb)),
         "",
-        f"- Triage level: `{result.triage.value}`",
-        f"- Type of pain: {kind}",
+        _("- Triage level: {level} (`{code}`)").format(level=level, code=result.triage.value),
+        _("- Type of pain: {kind}").format(kind=kind),
     ]
     if saved:
-        lines.append(f"- Answers saved: {saved}")
-    lines.append(f"- Assessed: {made} with rule set {_md(result.ruleset)}")
+        lines.append(_("- Answers saved: {when}").format(when=saved))
+    assessed = _("- Assessed: {when} with rule set {ruleset}")
+    lines.append(assessed.format(when=made, ruleset=_md(result.ruleset)))
     return "\n".join(lines)
 
 
@@ -69,19 +74,29 @@ def _numbered_sources(reasons: list[Reason]) -> dict[str, tuple[int, SourceRef]]
 
 def _reasons(reasons: list[Reason], sources: dict[str, tuple[int, SourceRef]]) -> str:
     if not reasons:
-        return (
-            "## Reasons\n\nNone of the warning signs or patterns in the rules matched the answers."
-        )
-    lines = ["## Reasons"]
+        none = _("None of the warning signs or patterns in the rules matched the answers.")
+        return "## " + _("Reasons") + "\n\n" + none
+    lines = ["## " + _("Reasons")]
     for index, reason in enumerate(reasons, start=1):
-        unsure = " (rests on a 'Not sure' answer)" if reason.unsure else ""
+        unsure = _(" (rests on a 'Not sure' answer)") if reason.unsure else ""
         lines.append("")
-        level, rule = reason.triage.value, reason.rule
-        lines.append(f"{index}. **{_md(reason.title)}**{unsure}: `{level}`, rule `{rule}`")
+        level, code = _md(render.level_name(reason.triage)), reason.triage.value
+        lines.append(
+            _("{number}. **{title}**{unsure}: {level} (`{code}`), rule `{rule}`").format(
+                number=index,
+                title=_md(reason.title),
+                unsure=unsure,
+                level=level,
+                code=code,
+                rule=reason.rule,
+            )
+        )
         if reason.answers:
-            lines.append(f"   - Answers: {'; '.join(_md(e.text) for e in reason.answers)}")
+            given = "; ".join(_md(e.text) for e in reason.answers)
+            lines.append(_("   - Answers: {answers}").format(answers=given))
         cited = ", ".join(f"[{sources[s.id][0]}]" for s in reason.sources)
-        lines.append(f"   - Sources: {cited}")  # [n] without a link definition stays text
+        # [n] without a link definition stays text
+        lines.append(_("   - Sources: {sources}").format(sources=cited))
     return "\n".join(lines)
 
 
@@ -96,14 +111,16 @@ def _answers(answers: Answers, kb: KnowledgeBase) -> str:
                 symptoms.append((question, f"**{words}**" if value != "no" else words))
         elif question.id in data:
             about.append((question, _md(answer_words(kb, question, data[question.id]))))
-    lines = ["## Answers", "", *_table(about)]
+    lines = ["## " + _("Answers"), "", *_table(about)]
     if symptoms:
-        lines += ["", "Symptoms asked about (not asked counts as no):", "", *_table(symptoms)]
+        asked = _("Symptoms asked about (not asked counts as no):")
+        lines += ["", asked, "", *_table(symptoms)]
     return "\n".join(lines)
 
 
 def _table(rows: list[tuple[Question, str]]) -> list[str]:
-    return ["| Question | Answer |", "|---|---|"] + [
+    head = "| " + _("Question") + " | " + _("Answer") + " |"
+    return [head, "|---|---|"] + [
         f"| {_md(question.short)} | {answer} |" for question, answer in rows
     ]
 
@@ -113,13 +130,13 @@ def _now(result: Result) -> str:
     if not items:
         return ""
     body = "\n".join(f"- {_md(' '.join(item.text.split()))}" for item in items)
-    return f"## What to do now\n\n{body}"
+    return "## " + _("What to do now") + "\n\n" + body
 
 
 def _sources(sources: dict[str, tuple[int, SourceRef]]) -> str:
     if not sources:
         return ""
-    lines = ["## Sources", ""]
+    lines = ["## " + _("Sources"), ""]
     for number, source in sources.values():
         link = f" <{prose(source.url)}>" if source.url else ""
         lines.append(f"{number}. {_md(source.title)}{link}")

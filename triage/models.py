@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from triage.i18n import _
+
 SCHEMA_VERSION = 1
 
 
@@ -174,7 +176,8 @@ REQUIRED_FIELDS = ("age", "location", "duration")
 def _not_a_boolean(value: Any) -> Any:
     """JSON true equals 1 in Python; a version number must be the number itself."""
     if isinstance(value, bool):
-        raise ValueError(f"{str(value).lower()} is not a version number; the only version is 1")
+        not_a_version = _("{value} is not a version number; the only version is 1")
+        raise ValueError(not_a_version.format(value=str(value).lower()))
     return value
 
 
@@ -248,7 +251,7 @@ class Answers(BaseModel):
     @classmethod
     def _no_repeats(cls, values: list[StrEnum]) -> list[StrEnum]:
         if len(set(values)) != len(values):
-            raise ValueError("each value may appear only once")
+            raise ValueError(_("each value may appear only once"))
         return values
 
     def symptom(self, name: str) -> Answer:
@@ -330,8 +333,13 @@ _METADATA_EXTRAS: dict[str, type] = {
 
 def json_word(value: Any) -> str:
     """What kind of JSON value this is, in JSON's words (for messages: `true` is no number)."""
-    kinds = {list: "an array", dict: "an object", str: "a string", bool: "true or false"}
-    return "null" if value is None else kinds.get(type(value), "a number")
+    kinds = {
+        list: _("an array"),
+        dict: _("an object"),
+        str: _("a string"),
+        bool: _("true or false"),
+    }
+    return "null" if value is None else kinds.get(type(value), _("a number"))
 
 
 class Metadata(BaseModel):
@@ -352,8 +360,9 @@ class Metadata(BaseModel):
         for key, value in (self.model_extra or {}).items():
             wanted = _METADATA_EXTRAS.get(key)
             if wanted is not None and (isinstance(value, bool) or not isinstance(value, wanted)):
-                kind = "a whole number" if wanted is int else "a string"
-                raise ValueError(f"{key} must be {kind}, not {json_word(value)}")
+                kind = _("a whole number") if wanted is int else _("a string")
+                must = _("{key} must be {kind}, not {got}")
+                raise ValueError(must.format(key=key, kind=kind, got=json_word(value)))
         return self
 
 

@@ -20,6 +20,7 @@ import sys
 from typing import IO
 
 from triage.errors import TriageError
+from triage.i18n import _
 
 EXIT_PIPE_CLOSED = 141  # 128 + SIGPIPE (13), what a shell reports for `cmd | head`
 MAX_WIDTH = 100  # longer lines are hard to read, however wide the terminal
@@ -70,14 +71,15 @@ class Output:
     def _target(self) -> IO[str]:
         stream = self.stream if self.stream is not None else sys.stdout
         if stream is None:  # started with standard output closed (`>&-`)
-            raise OutputError("standard output is closed, so nothing can be printed")
+            raise OutputError(_("standard output is closed, so nothing can be printed"))
         return stream
 
 
 def _fault(error: OSError) -> Exception:
     if isinstance(error, BrokenPipeError):
         return OutputClosed()
-    return OutputError(f"cannot write to standard output: {error.strerror or error}")
+    cannot = _("cannot write to standard output: {reason}")
+    return OutputError(cannot.format(reason=error.strerror or error))
 
 
 def discard(stream: IO[str] | None = None) -> None:

@@ -45,6 +45,7 @@ from prompt_toolkit.layout import FormattedTextControl, HSplit, Layout, ScrollOf
 from prompt_toolkit.layout.margins import ConditionalMargin, ScrollbarMargin
 from prompt_toolkit.styles import Style
 
+from triage.i18n import N_, _, pgettext
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answer
 from triage.quiz import GO_BACK, GoBack, Page, QuizInterrupted, ReviewRow, page_words
@@ -67,38 +68,45 @@ MIN_CHOICE_WIDTH = 40  # the choices beside a drawing need this many columns
 SCROLLBAR_FROM = 20  # a scroll bar beside long screens from this many columns
 BAR_ROOM = 2  # columns kept free for it: the bar and a blank column between it and the text
 
-# Generic interface wording; every clinical word comes from the knowledge base.
-PROGRESS = "Question {number} of about {total}"
-SKIP_LABEL = "Don't know"
-NONE_LABEL = "None of these"
-CHOSEN = "Chosen: {}"
-NOTHING_CHOSEN = "Nothing chosen yet."
-EMERGENCY_WARNING = "This answer means you will be told to call the emergency number now."
-CHANGE_BY_KEY = "To take it back, press Backspace."
-CHANGE_BY_CHOICE = "To change it, choose another answer."
-CONFIRM_EMERGENCY = "If it is right, press Enter."
-ANSWER_EVERY = "Answer every question first: {count} still open (marked ?)."
-ANSWER_BY_LETTER = "Answer with y (Yes), n (No) or ? (Not sure); the arrow keys change an answer."
-ANSWER_ONE = "Choose an answer first (arrow keys), then press Enter."
-TICK_ONE = "Tick at least one line (move to it, press the space bar), then press Enter."
-TICK_ONE_OR_NONE = 'Tick at least one line, or "{none}" (space bar), then press Enter.'
-FIRST_SCREEN = "This is the first question: there is nothing to go back to."
-KEYS_ROWS = "Keys: Up/Down move, Left/Right{letters} choose, Enter go on"
-KEYS_SIGNS = "Keys: y n ? answer, Up/Down move, Left/Right change, Enter go on"
-KEYS_SIGN = "Keys: y n ? answer, Up/Down change, Enter go on"
-KEYS_LIST = "Keys: Up/Down{letters} choose, Enter go on"
-KEYS_TICKS = "Keys: Up/Down move, Space tick or untick, Enter go on"
-KEYS_NUMBER = "Keys: type the number, Enter go on"
-KEYS_NUMBER_SKIP = "Keys: type the number, Enter go on, ? don't know"
-KEYS_REVIEW = "Keys: Up/Down move, Enter choose"
-KEY_BACK = ", Esc back"
-NUMBER_RULE = "Type a whole number from {low} to {high}."
-REVIEW_TITLE = "Review your answers"
-REVIEW_HELP = (
+# Generic interface wording; every clinical word comes from the knowledge base. Marked with N_
+# (triage.i18n) and translated where shown, so the screen speaks the language chosen at start.
+PROGRESS = N_("Question {number} of about {total}")
+SKIP_LABEL = N_("Don't know")
+NONE_LABEL = N_("None of these")
+CHOSEN = N_("Chosen: {}")
+NOTHING_CHOSEN = N_("Nothing chosen yet.")
+EMERGENCY_WARNING = N_("This answer means you will be told to call the emergency number now.")
+CHANGE_BY_KEY = N_("To take it back, press Backspace.")
+CHANGE_BY_CHOICE = N_("To change it, choose another answer.")
+CONFIRM_EMERGENCY = N_("If it is right, press Enter.")
+ANSWER_EVERY = N_("Answer every question first: {count} still open (marked ?).")
+ANSWER_BY_LETTER = N_(
+    "Answer with y (Yes), n (No) or ? (Not sure); the arrow keys change an answer."
+)
+ANSWER_ONE = N_("Choose an answer first (arrow keys), then press Enter.")
+TICK_ONE = N_("Tick at least one line (move to it, press the space bar), then press Enter.")
+TICK_ONE_OR_NONE = N_('Tick at least one line, or "{none}" (space bar), then press Enter.')
+FIRST_SCREEN = N_("This is the first question: there is nothing to go back to.")
+KEYS_ROWS = N_("Keys: Up/Down move, Left/Right choose, Enter go on")
+KEYS_ROWS_LETTERS = N_("Keys: Up/Down move, Left/Right or {letters} choose, Enter go on")
+KEYS_LIST = N_("Keys: Up/Down choose, Enter go on")
+KEYS_SIGNS = N_("Keys: y n ? answer, Up/Down move, Left/Right change, Enter go on")
+KEYS_SIGN = N_("Keys: y n ? answer, Up/Down change, Enter go on")
+KEYS_LIST_LETTERS = N_("Keys: Up/Down or {letters} choose, Enter go on")
+KEYS_TICKS = N_("Keys: Up/Down move, Space tick or untick, Enter go on")
+KEYS_NUMBER = N_("Keys: type the number, Enter go on")
+KEYS_NUMBER_SKIP = N_("Keys: type the number, Enter go on, ? don't know")
+KEYS_REVIEW = N_("Keys: Up/Down move, Enter choose")
+KEY_BACK = N_(", Esc back")
+NUMBER_RULE = N_("Type a whole number from {low} to {high}.")
+REVIEW_TITLE = N_("Review your answers")
+REVIEW_HELP = N_(
     "Check your answers. To change one, move to it and press Enter. "
     "When they are right, choose the first line."
 )
-REVIEW_DONE = "These answers are right: show my result"
+REVIEW_DONE = N_("These answers are right: show my result")
+CONFIRM_YES = N_("(y: yes, n: no; Enter: yes)")
+CONFIRM_NO = N_("(y: yes, n: no; Enter: no)")
 DONE_MARK = "\u2713 "  # a tick before each screen once it is answered
 RADIO = ("( ) ", "(\u2022) ")
 TICK = ("[ ] ", "[x] ")
@@ -209,12 +217,12 @@ class Form:
         out: list[Line] = self.help_lines(width) + [[("", "")]]
         if self.message:
             out += styled("message", wrap(self.message, width))
-        hint = self.keys + KEY_BACK if self.can_go_back else self.keys
+        hint = self.keys + _(KEY_BACK) if self.can_go_back else self.keys
         return out + styled("keys", wrap(hint, width))
 
     def go_back(self, chosen: Any = None) -> Reply | None:
         if not self.can_go_back:
-            self.message = FIRST_SCREEN
+            self.message = _(FIRST_SCREEN)
             return None
         return Reply(chosen, back=True)
 
@@ -280,16 +288,18 @@ class PageForm(Form):
             (c.value, c.label, c.help) for c in question.choices
         ]
         if question.id not in REQUIRED_FIELDS:
-            found.append((None, SKIP_LABEL, None))
+            found.append((None, _(SKIP_LABEL), None))
         return found
 
     @property
     def keys(self) -> str:  # type: ignore[override]
         if self.focused.kind == "symptom":
-            return KEYS_SIGN if self.vertical else KEYS_SIGNS
+            return _(KEYS_SIGN if self.vertical else KEYS_SIGNS)
         symptoms = any(q.kind == "symptom" for q in self.questions)
-        letters = " or " + " ".join(SYMPTOM_KEYS) if symptoms else ""
-        return (KEYS_LIST if self.vertical else KEYS_ROWS).format(letters=letters)
+        if not symptoms:
+            return _(KEYS_LIST if self.vertical else KEYS_ROWS)
+        letters = " ".join(SYMPTOM_KEYS)
+        return _(KEYS_LIST_LETTERS if self.vertical else KEYS_ROWS_LETTERS).format(letters=letters)
 
     # -- keys --------------------------------------------------------------------------------
 
@@ -336,7 +346,7 @@ class PageForm(Form):
         values = [value for value, _, _ in self.choices(question)]
         current = self.chosen.get(question.id, UNSET)
         if question.kind == "symptom" and current is UNSET:
-            self.message = ANSWER_BY_LETTER
+            self.message = _(ANSWER_BY_LETTER)
             return
         index = 0 if current not in values else values.index(current) + step
         self._choose(question, values[min(max(index, 0), len(values) - 1)])
@@ -355,11 +365,11 @@ class PageForm(Form):
             self.focus = still_open[0]
             count = len(still_open)
             if not self.vertical:
-                self.message = ANSWER_EVERY.format(count=count)
+                self.message = _(ANSWER_EVERY).format(count=count)
             elif self.focused.kind == "symptom":
-                self.message = ANSWER_BY_LETTER
+                self.message = _(ANSWER_BY_LETTER)
             else:
-                self.message = ANSWER_ONE
+                self.message = _(ANSWER_ONE)
             return None
         return self.finish(self.answers())
 
@@ -425,7 +435,9 @@ class TicksForm(Form):
     A question that may have no answer offers "None of these", so that Enter alone never
     answers it; a drawing (if any) stands beside the choices, or above them when narrow."""
 
-    keys = KEYS_TICKS
+    @property
+    def keys(self) -> str:  # type: ignore[override]
+        return _(KEYS_TICKS)
 
     def __init__(self, kb: KnowledgeBase, page: Page) -> None:
         super().__init__(page.can_go_back)
@@ -444,7 +456,7 @@ class TicksForm(Form):
 
     def label(self, value: str | None) -> str:
         if value is None:
-            return NONE_LABEL
+            return _(NONE_LABEL)
         text = self.question.label_of(value)
         if self.question.picture:  # the drawing marks the choices A, B, C ...
             text = f"{chr(ord('A') + self.values.index(value))} {text}"
@@ -461,8 +473,10 @@ class TicksForm(Form):
             self._toggle(self.values[self.pointer])
         elif name == "enter":
             if not self.ticked:
-                none = NONE_LABEL
-                self.message = TICK_ONE if self.required else TICK_ONE_OR_NONE.format(none=none)
+                none = _(NONE_LABEL)
+                self.message = (
+                    _(TICK_ONE) if self.required else _(TICK_ONE_OR_NONE).format(none=none)
+                )
                 return None
             return self.finish(self.answer())
         elif name in ("back", "backspace"):
@@ -498,12 +512,12 @@ class TicksForm(Form):
         chosen = ", ".join(self.label(v) for v in self.values if v in self.ticked)
         out += [
             [("", "")],
-            *styled("", wrap(CHOSEN.format(chosen) if chosen else NOTHING_CHOSEN, width)),
+            *styled("", wrap(_(CHOSEN).format(chosen) if chosen else _(NOTHING_CHOSEN), width)),
         ]
         if self.warned():
             out += styled(
                 "warning",
-                wrap(f"! {EMERGENCY_WARNING} {CHANGE_BY_CHOICE} {CONFIRM_EMERGENCY}", width),
+                wrap(emergency_warning(_(CHANGE_BY_CHOICE)), width),
             )
         return out, focus_line
 
@@ -543,7 +557,7 @@ class NumberForm(Form):
         self.optional = self.question.id not in REQUIRED_FIELDS
         given = page.given.get(self.question.id, UNSET)
         self.text = str(given) if isinstance(given, int) else ""
-        self.keys = KEYS_NUMBER_SKIP if self.optional else KEYS_NUMBER
+        self.keys = _(KEYS_NUMBER_SKIP if self.optional else KEYS_NUMBER)
         self._warned: tuple[Any, bool] | None = None
 
     def value(self) -> int | None:
@@ -569,7 +583,7 @@ class NumberForm(Form):
     def _enter(self) -> Reply | None:
         value = self.value()
         if value is None:
-            self.message = NUMBER_RULE.format(low=self.low, high=self.high)
+            self.message = _(NUMBER_RULE).format(low=self.low, high=self.high)
             return None
         return self.finish(value)
 
@@ -595,7 +609,7 @@ class NumberForm(Form):
         if self.warned():
             out += styled(
                 "warning",
-                wrap(f"! {EMERGENCY_WARNING} {CHANGE_BY_CHOICE} {CONFIRM_EMERGENCY}", width),
+                wrap(emergency_warning(_(CHANGE_BY_CHOICE)), width),
             )
         return out, focus_line
 
@@ -611,7 +625,9 @@ class NumberForm(Form):
 class ReviewForm(Form):
     """The review: every page's answers; choose one to change it, or the first line."""
 
-    keys = KEYS_REVIEW
+    @property
+    def keys(self) -> str:  # type: ignore[override]
+        return _(KEYS_REVIEW)
 
     def __init__(self, rows: Sequence[ReviewRow]) -> None:
         super().__init__(can_go_back=True)
@@ -629,10 +645,10 @@ class ReviewForm(Form):
         return None
 
     def draw(self, width: int) -> tuple[list[Line], int]:
-        out: list[Line] = [[("", "")], *styled("title", wrap(REVIEW_TITLE, width))]
-        out += styled("", wrap(REVIEW_HELP, width)) + [[("", "")]]
+        out: list[Line] = [[("", "")], *styled("title", wrap(_(REVIEW_TITLE), width))]
+        out += styled("", wrap(_(REVIEW_HELP), width)) + [[("", "")]]
         focus_line = len(out)
-        texts = [REVIEW_DONE] + [f"{row.title}: {row.words}" for row in self.rows]
+        texts = [_(REVIEW_DONE)] + [f"{row.title}: {row.words}" for row in self.rows]
         for index, text in enumerate(texts):
             if index == self.pointer:
                 focus_line = len(out)
@@ -665,7 +681,7 @@ def side_by_side(picture: list[str], side: int, right: list[Line]) -> list[Line]
 
 
 def header(page: Page, width: int) -> list[Line]:
-    progress = PROGRESS.format(number=page.number, total=page.total)
+    progress = _(PROGRESS).format(number=page.number, total=page.total)
     out: list[Line] = [[("", "")], *styled("progress", wrap(progress, width))]
     if page.title:
         out += styled("title", wrap(page.title, width))
@@ -676,10 +692,14 @@ def header(page: Page, width: int) -> list[Line]:
 
 def warning(kb: KnowledgeBase, question: Question, width: int) -> list[Line]:
     """What an answer that stops the quiz means, and how to change it, under the question."""
-    change = CHANGE_BY_KEY if question.kind == "symptom" else CHANGE_BY_CHOICE
-    return styled(
-        "warning", wrap(f"! {EMERGENCY_WARNING} {change} {CONFIRM_EMERGENCY}", width, indent=4)
-    )
+    change = _(CHANGE_BY_KEY) if question.kind == "symptom" else _(CHANGE_BY_CHOICE)
+    return styled("warning", wrap(emergency_warning(change), width, indent=4))
+
+
+def emergency_warning(change: str) -> str:
+    """The warning under an answer that stops the quiz: what it means, how to change it, how to
+    confirm it."""
+    return f"! {_(EMERGENCY_WARNING)} {change} {_(CONFIRM_EMERGENCY)}"
 
 
 def form_for(kb: KnowledgeBase, page: Page) -> Form:
@@ -829,7 +849,18 @@ class PromptAsker:
         return GO_BACK if reply.back else reply.value
 
     def confirm(self, message: str, default: bool) -> bool:
-        return bool(self._run(questionary.confirm(message, default=default, **self.io)))
+        """Yes or no with one key (y or n; Enter: the default), answered in words afterwards.
+        (Not questionary's confirm: it prints its "(Y/n)" and "Yes" / "No" in English only.)"""
+        width = self._screen_width()
+        hint = _(CONFIRM_YES if default else CONFIRM_NO)
+        chosen = self._key(
+            self._fill(f"{message} {hint}", width),
+            {"y": "y", "n": "n"},
+            enter=("y" if default else "n"),
+        )
+        said = pgettext("answer", "Yes") if chosen == "y" else pgettext("answer", "No")
+        self.show(self._fill(f"> {said}", width))
+        return chosen == "y"
 
     def file_name(self, message: str, default: str) -> str:
         return str(self._run(questionary.text(message, default=default, **self.io)))
@@ -889,7 +920,7 @@ class PromptAsker:
         next one on Enter or the space bar; q skips the rest when `skippable`."""
         lines = text.rstrip("\n").split("\n")
         room = max(shutil.get_terminal_size((80, 24)).lines - self.PAGE_SPARE, 1)
-        more = self.PAGE_MORE if skippable else self.PAGE_MORE_ALL
+        more = _(self.PAGE_MORE if skippable else self.PAGE_MORE_ALL)
         while len(lines) > room:
             self.show("\n".join(lines[:room]))
             lines = lines[room:]
@@ -934,8 +965,8 @@ class PromptAsker:
         return str(self._run(questionary.Question(prompt.app)))
 
     # Generic interface wording for the pages of a long text.
-    PAGE_MORE = "-- more: Enter or the space bar for the next page, q to skip the rest --"
-    PAGE_MORE_ALL = "-- more: Enter or the space bar for the next page --"
+    PAGE_MORE = N_("-- more: Enter or the space bar for the next page, q to skip the rest --")
+    PAGE_MORE_ALL = N_("-- more: Enter or the space bar for the next page --")
     PAGE_SPARE = 4  # lines kept free under a page, for the prompt that follows it
 
     @staticmethod

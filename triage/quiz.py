@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from triage import outcome
+from triage.i18n import _, ngettext
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import REQUIRED_FIELDS, Answers, Level, Result
 from triage.wording import answer_words
@@ -357,14 +358,17 @@ def page_words(kb: KnowledgeBase, questions: Sequence[Question], chosen: Mapping
     words = [answer_words(kb, q, chosen.get(q.id)) for q in questions]
     common = max(dict.fromkeys(words), key=words.count)
     if words.count(common) == len(words):
-        return common if len(words) == 1 else f"{common} to all {len(words)}"
+        if len(words) == 1:
+            return common
+        return _("{answer} to all {count}").format(answer=common, count=len(words))
     named: dict[str, list[str]] = {}
     for question, word in zip(questions, words, strict=True):
         if word != common:
             named.setdefault(word, []).append(question.short)
     parts = [f"{word}: {', '.join(shorts)}" for word, shorts in named.items()]
     rest = words.count(common)
-    parts.append(f"{common} to the other {rest}" if rest > 1 else f"{common} to the other one")
+    others = ngettext("{answer} to the other one", "{answer} to the other {count}", rest)
+    parts.append(others.format(answer=common, count=rest))
     return "; ".join(parts)
 
 

@@ -20,6 +20,7 @@ import textwrap
 from collections.abc import Iterable
 from typing import IO
 
+from triage.i18n import N_, _, ngettext, pgettext
 from triage.knowledge import KnowledgeBase
 from triage.models import AdviceItem, Level, PainType, Reason, Result
 from triage.output import text_width as text_width  # re-exported: callers wrap with render
@@ -34,16 +35,29 @@ _COLOURS = {
     Level.SELF_CARE: "\033[1;30;42m",
 }
 _BOLD, _RESET = "\033[1m", "\033[0m"
-# Generic interface wording; every clinical word comes from the knowledge base.
+# Generic interface wording; every clinical word comes from the knowledge base. Marked with N_
+# (triage.i18n) and translated where shown.
 SECTION_TITLES = {
-    "now": "What to do now",
-    "info": "Why this matters",
-    "self_help": "Self-help",
-    "safety_net": "Safety net: get help if things change",
+    "now": N_("What to do now"),
+    "info": N_("Why this matters"),
+    "self_help": N_("Self-help"),
+    "safety_net": N_("Safety net: get help if things change"),
 }
-NOW, MAIN_REASON = SECTION_TITLES["now"], "Main reason"
-NO_REASON = "none of the warning signs or patterns in the rules matched your answers."
-DETAILS_TITLE = "Details: every reason, self-help and sources"
+NOW, MAIN_REASON = SECTION_TITLES["now"], N_("Main reason")
+NO_REASON = N_("none of the warning signs or patterns in the rules matched your answers.")
+DETAILS_TITLE = N_("Details: every reason, self-help and sources")
+UNSURE = N_(" (you were not sure)")
+
+
+def level_name(level: Level) -> str:
+    """A level's short name in the language in use (the code itself, `urgent`, stays in JSON)."""
+    names = {
+        Level.EMERGENCY: pgettext("level", "emergency"),
+        Level.URGENT: pgettext("level", "urgent"),
+        Level.SOON: pgettext("level", "soon"),
+        Level.SELF_CARE: pgettext("level", "self-care"),
+    }
+    return names[level]
 
 
 def use_colour(stream: IO[str]) -> bool:
@@ -115,9 +129,11 @@ def summary(result: Result, kb: KnowledgeBase) -> str:
 
 def pain_type(result: Result, kb: KnowledgeBase) -> str:
     if result.pain_type is PainType.NON_SPECIFIC or not result.suspected:
-        return "Type of pain: non-specific (no particular cause is suspected from your answers)."
+        return _("Type of pain: non-specific (no particular cause is suspected from your answers).")
     causes = "; ".join(prose(kb.info.causes[cause]) for cause in result.suspected)
-    return f"Type of pain: specific. Possible cause (not a diagnosis): {causes}."
+    return _("Type of pain: specific. Possible cause (not a diagnosis): {causes}.").format(
+        causes=causes
+    )
 
 
 def first_screen(result: Result, kb: KnowledgeBase, width: int, colour: bool = False) -> str:
@@ -127,8 +143,8 @@ def first_screen(result: Result, kb: KnowledgeBase, width: int, colour: bool = F
     parts = [
         headline(result, width, colour),
         wrap(summary(result, kb), width),
-        *(_labelled(NOW, text, width, colour) for _, text in _brief(result, kb, "now")),
-        _labelled(MAIN_REASON, _main_reason(result.reasons), width, colour),
+        *(_labelled(_(NOW), text, width, colour) for _heading, text in _brief(result, kb, "now")),
+        _labelled(_(MAIN_REASON), _main_reason(result.reasons), width, colour),
         *(
             _labelled(title, text, width, colour)
             for title, text in _brief(result, kb, "safety_net")
@@ -141,12 +157,12 @@ def details(result: Result, kb: KnowledgeBase, width: int, colour: bool = False)
     """Everything else: every reason with its answers and sources, the full advice, self-help,
     the safety net, the disclaimer and the rule set."""
     parts = [
-        _title(DETAILS_TITLE, width, colour),
+        _title(_(DETAILS_TITLE), width, colour),
         wrap(pain_type(result, kb), width),
         _reasons(result.reasons, width, colour),
         *_advice(result.advice, width, colour),
         wrap(prose(result.disclaimer), width),
-        wrap(f"Rule set: {one_line(result.ruleset)}", width),
+        wrap(_("Rule set: {ruleset}").format(ruleset=one_line(result.ruleset)), width),
     ]
     return "\n\n".join(part for part in parts if part) + "\n"
 
@@ -169,28 +185,30 @@ def _brief(result: Result, kb: KnowledgeBase, kind: str) -> Iterable[tuple[str, 
 
 def _main_reason(reasons: list[Reason]) -> str:
     if not reasons:
-        return NO_REASON
+        return _(NO_REASON)
     first = reasons[0]
-    unsure = " (you were not sure)" if first.unsure else ""
+    unsure = _(UNSURE) if first.unsure else ""
     more = len(reasons) - 1
-    also = f" ({more} more in the details)" if more else ""
+    also = ngettext(" ({count} more in the details)", " ({count} more in the details)", more)
+    also = also.format(count=more) if more else ""
     return f"{prose(first.title)}{unsure}.{also}"
 
 
 def _reasons(reasons: list[Reason], width: int, colour: bool) -> str:
-    title = _title("Why", width, colour)
+    title = _title(_("Why"), width, colour)
     if not reasons:
-        return f"{title}\n{wrap(NO_REASON.capitalize(), width)}"
+        return f"{title}\n{wrap(_capitalised(_(NO_REASON)), width)}"
     lines = [title]
     for reason in reasons:
-        unsure = " (you were not sure)" if reason.unsure else ""
-        level, rule = reason.triage.value, one_line(reason.rule)
+        unsure = _(UNSURE) if reason.unsure else ""
+        level, rule = level_name(reason.triage), one_line(reason.rule)
         lines.append(wrap(f"[{level}] {prose(reason.title)}{unsure} ({rule})", width, "- ", "  "))
         if reason.answers:
             given = "; ".join(prose(e.text) for e in reason.answers)
-            lines.append(wrap(f"Your answers: {given}", width, "    ", "    "))
+            given = _("Your answers: {answers}").format(answers=given)
+            lines.append(wrap(given, width, "    ", "    "))
         cited = "; ".join(prose(s.title) for s in reason.sources)
-        lines.append(wrap(f"Sources: {cited}", width, "    ", "    "))
+        lines.append(wrap(_("Sources: {sources}").format(sources=cited), width, "    ", "    "))
     return "\n".join(lines)
 
 
@@ -209,7 +227,7 @@ def _advice(advice: list[AdviceItem], width: int, colour: bool) -> Iterable[str]
                 )
                 for item in items
             )
-            yield f"{_title(title, width, colour)}\n{body}"
+            yield f"{_title(_(title), width, colour)}\n{body}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,6 +261,12 @@ def _title(text: str, width: int, colour: bool) -> str:
     wrapped = wrap(text, width)
     underline = "-" * min(max(len(line) for line in wrapped.splitlines()), width)
     return f"{wrapped}\n{underline}"
+
+
+def _capitalised(text: str) -> str:
+    """The first letter in capitals, the rest as it is (str.capitalize would lower the rest,
+    and German nouns keep their capitals)."""
+    return text[:1].upper() + text[1:]
 
 
 def _labelled(label: str, text: str, width: int, colour: bool) -> str:

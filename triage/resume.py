@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from triage import __version__, inputs
 from triage.errors import InputError
+from triage.i18n import _
 from triage.models import Answers, Version1
 
 VERSION = 1
@@ -70,8 +71,11 @@ def read(path: str) -> dict[str, Any]:
     if not isinstance(data, dict) or "resume" not in data:
         raise InputError(
             name,
-            'not a resume file (expected {"resume": 1, "answers": {...}}, as written when a quiz '
-            "is stopped); to triage an answers file or saved assessment use 'triage assess FILE'",
+            _(
+                'not a resume file (expected {"resume": 1, "answers": {...}}, as written when a '
+                "quiz is stopped); to triage an answers file or saved assessment use 'triage "
+                "assess FILE'"
+            ),
         )
     try:
         resume = _ResumeFile.model_validate(data)
@@ -86,7 +90,7 @@ def read(path: str) -> dict[str, Any]:
 def _version_problem(problem: Any) -> str:
     if problem["type"] == "value_error":  # JSON true (see models.Version1)
         return str(problem["msg"]).removeprefix("Value error, ")
-    return "the only version is 1"
+    return _("the only version is 1")
 
 
 def _checked_partial(given: dict[str, Any], name: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol, cast
 
 from triage import conditions, document, files, markdown, outcome, render, resume, signals
 from triage.errors import TriageError
+from triage.i18n import N_, _, ngettext
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import REQUIRED_FIELDS, Answers, Result
 from triage.quiz import (
@@ -43,26 +44,30 @@ from triage.quiz import (
 from triage.safe_text import one_line, prose
 from triage.wording import answer_words
 
-# Generic interface wording; every clinical word comes from the knowledge base.
-KEYS_HELP = (
-    "Answer with the arrow keys, or y (Yes), n (No) and ? (Not sure), then press Enter. Esc "
-    "goes back to the previous question. Before the result you can check and change every "
-    "answer. Ctrl-C stops at any time and keeps your answers so that you can continue later."
+# Generic interface wording; every clinical word comes from the knowledge base. Marked with N_
+# (triage.i18n) and translated where shown. The keys stay the same in every language.
+KEYS_HELP = N_(
+    "Answer warning signs with y (Yes), n (No) or ? (Not sure), other questions with the arrow "
+    "keys, then press Enter. Esc goes back to the previous question. Before the result you can "
+    "check and change every answer. Ctrl-C stops at any time and keeps your answers so that you "
+    "can continue later."
 )
-STOPPED_HERE = "The quiz stopped here: one of your answers can be a sign of an emergency."
-WHAT_NEXT = "What next? Press a key (Enter: the first):"
+STOPPED_HERE = N_("The quiz stopped here: one of your answers can be a sign of an emergency.")
+WHAT_NEXT = N_("What next? Press a key (Enter: the first):")
+NOT_SAVED = N_("Not saved.")
+SAVED_IN = N_("Your answers and result are saved in:")
 DETAILS, BACK, SAVE, QUIT = "d", "b", "s", "q"
 RESULT_OPTIONS = {
-    DETAILS: "details: every reason, self-help, sources",
-    BACK: "go back and change my answer",
-    SAVE: "save, with a summary for your doctor",
-    QUIT: "finish without saving",
+    DETAILS: N_("details: every reason, self-help, sources"),
+    BACK: N_("go back and change my answer"),
+    SAVE: N_("save, with a summary for your doctor"),
+    QUIT: N_("finish without saving"),
 }
 EMERGENCY_OPTIONS = {
-    SAVE: "save my answers so far",
-    BACK: "go back and change my answer",
-    DETAILS: "show the details",
-    QUIT: "finish without saving",
+    SAVE: N_("save my answers so far"),
+    BACK: N_("go back and change my answer"),
+    DETAILS: N_("show the details"),
+    QUIT: N_("finish without saving"),
 }
 FileKind = Literal["document", "resume", "summary"]
 
@@ -79,19 +84,20 @@ class Ending(Enum):
 
 
 # Why a quiz stopped: the first line of the message on the way out, and the file's own note.
+# (Marked with N_, translated where used.)
 _STOPPED = {
-    Ending.INTERRUPTED: "Stopped.",
-    Ending.CLOSED: "The terminal was closed.",
-    Ending.TERMINATED: "The quiz was asked to end (SIGTERM).",
-    Ending.FAILED: "The quiz stopped because of an internal error (reported below).",
-    Ending.EMERGENCY: "The quiz stopped at an answer that can be a sign of an emergency.",
+    Ending.INTERRUPTED: N_("Stopped."),
+    Ending.CLOSED: N_("The terminal was closed."),
+    Ending.TERMINATED: N_("The quiz was asked to end (SIGTERM)."),
+    Ending.FAILED: N_("The quiz stopped because of an internal error (reported below)."),
+    Ending.EMERGENCY: N_("The quiz stopped at an answer that can be a sign of an emergency."),
 }
 _BECAUSE = {
-    Ending.INTERRUPTED: "it was stopped (Ctrl-C or the end of input)",
-    Ending.CLOSED: "the terminal was closed",
-    Ending.TERMINATED: "it was asked to end (SIGTERM)",
-    Ending.FAILED: "of an internal error",
-    Ending.EMERGENCY: "one of the answers can be a sign of an emergency",
+    Ending.INTERRUPTED: N_("it was stopped (Ctrl-C or the end of input)"),
+    Ending.CLOSED: N_("the terminal was closed"),
+    Ending.TERMINATED: N_("it was asked to end (SIGTERM)"),
+    Ending.FAILED: N_("of an internal error"),
+    Ending.EMERGENCY: N_("one of the answers can be a sign of an emergency"),
 }
 
 
@@ -220,9 +226,11 @@ class Session:
 
     def welcome(self) -> None:
         info = self.kb.info
-        parts = [KEYS_HELP] if self.welcomed else [info.welcome or "", info.disclaimer, KEYS_HELP]
+        keys = _(KEYS_HELP)
+        parts = [keys] if self.welcomed else [info.welcome or "", info.disclaimer, keys]
         if self.resume_from is not None:
-            parts.append(f"Continuing the quiz saved in {one_line(self.resume_from)}.")
+            continuing = _("Continuing the quiz saved in {file}.")
+            parts.append(continuing.format(file=one_line(self.resume_from)))
         self.ui.show("\n\n".join(self._wrap(prose(part)) for part in parts if part))
         if self.set_aside:
             self.tell_set_aside()
@@ -232,18 +240,22 @@ class Session:
         them in the resume file unless the person lets them go."""
         assert self.resume_from is not None
         name = one_line(self.resume_from)
-        lines = [f"Some answers in {name} no longer apply, so they are not used:"]
+        lines = [
+            _("Some answers in {file} no longer apply, so they are not used:").format(file=name)
+        ]
         for question in self.kb.questions:
             if is_answered(self.set_aside, question):
                 words = answer_words(self.kb, question, answer_of(self.set_aside, question))
                 because = self._asked_only_for(question)
                 lines.append(f"- {prose(question.short)}: {prose(words)}{because}.")
         lines.append(
-            "They may come from an older version of the rules or from an edited file. They stay "
-            f"in {name} until you say they can go."
+            _(
+                "They may come from an older version of the rules or from an edited file. They "
+                "stay in {file} until you say they can go."
+            ).format(file=name)
         )
         self.ui.show("\n" + self._message(lines))
-        if self.ui.confirm("Let them go (leave them out when the file is next saved)?", False):
+        if self.ui.confirm(_("Let them go (leave them out when the file is next saved)?"), False):
             self.set_aside = {}
 
     def _asked_only_for(self, question: Question) -> str:
@@ -251,8 +263,8 @@ class Session:
         names = {leaf.field for leaf in conditions.leaves(condition)} if condition else set()
         about = [prose(q.short).lower() for q in self.kb.questions if q.id in names]
         if not about:
-            return " (this question is not asked for your other answers)"
-        return f" (asked only for some answers about {', '.join(about)})"
+            return _(" (this question is not asked for your other answers)")
+        return _(" (asked only for some answers about {topics})").format(topics=", ".join(about))
 
     def finish(self) -> Ending | None:
         """The result, then the choice: details, back, save or finish. None: go back."""
@@ -268,7 +280,7 @@ class Session:
             case "s":
                 saved = self.save_assessment(answers, result)
             case _:
-                self.ui.show(self._wrap("Not saved."))
+                self.ui.show(self._wrap(_(NOT_SAVED)))
                 saved = None
         self.settle_resume_file(saved)
         return Ending.COMPLETED
@@ -277,7 +289,7 @@ class Session:
         """What to do now comes first; then the choice: save, back, details or finish."""
         result = partial_result(self.kb, self.answers)
         screen = render.first_screen(result, self.kb, self.width(), self.colour)
-        self.ui.page(f"{self._wrap(STOPPED_HERE)}\n\n{screen}", skippable=False)
+        self.ui.page(f"{self._wrap(_(STOPPED_HERE))}\n\n{screen}", skippable=False)
         match self.next_step(result, EMERGENCY_OPTIONS):
             case "b":
                 return None
@@ -288,19 +300,20 @@ class Session:
                 else:
                     self.save_incomplete()
             case _:
-                self.ui.show(self._wrap("Not saved."))
+                self.ui.show(self._wrap(_(NOT_SAVED)))
         return Ending.EMERGENCY
 
     def next_step(self, result: Result, options: Mapping[str, str]) -> str:
         """The key chosen after a result; the details are shown in between, as often as asked,
         each time followed by the headline again."""
-        offered = [(key, label) for key, label in options.items() if key != BACK or self.trail]
+        offered = [(key, _(label)) for key, label in options.items() if key != BACK or self.trail]
         while True:
-            key = self.ui.choose(WHAT_NEXT, offered)
+            key = self.ui.choose(_(WHAT_NEXT), offered)
             if key != DETAILS:
                 return key
             self.ui.page("\n" + render.details(result, self.kb, self.width(), self.colour))
-            self.ui.show("\n" + self._wrap(f"In short: {prose(result.headline)}"))
+            in_short = _("In short: {headline}").format(headline=prose(result.headline))
+            self.ui.show("\n" + self._wrap(in_short))
 
     # -- saving when asked -------------------------------------------------------------------
 
@@ -309,26 +322,26 @@ class Session:
         path = self.save_to or self.ask_name(self.default_path("document"))
         saved = self.write(path, document.to_json(saved_document), "document") if path else None
         if saved is None:
-            self.ui.show(self._wrap("Not saved."))
+            self.ui.show(self._wrap(_(NOT_SAVED)))
             return None
         self.saved = saved
         created = saved_document.metadata.created
         summary = self.offer_summary(markdown_text(answers, result, self.kb, created), saved)
-        lines = ["Saved your answers and result in:", f"  {_shown(saved.resolve())}"]
+        lines = [_("Saved your answers and result in:"), f"  {_shown(saved.resolve())}"]
         if summary is not None:
             lines += [
-                "The one-page summary for your doctor is in:",
+                _("The one-page summary for your doctor is in:"),
                 f"  {_shown(summary.resolve())}",
             ]
         lines += [
-            "The files are readable only by you. To see the result again:",
+            _("The files are readable only by you. To see the result again:"),
             f"  {self.command} assess {_quoted(saved.resolve())}",
         ]
         self.ui.show(self._message(lines))
         return saved
 
     def offer_summary(self, text: str, beside: Path) -> Path | None:
-        if not self.ui.confirm("Also save a one-page summary for your doctor (Markdown)?", True):
+        if not self.ui.confirm(_("Also save a one-page summary for your doctor (Markdown)?"), True):
             return None
         return self.write(beside.with_suffix(".md"), text, "summary")
 
@@ -343,16 +356,18 @@ class Session:
         text = self.resume_text(Ending.EMERGENCY)
         saved = self.write(path, text, "resume") if path else None
         if saved is None:
-            self.ui.show(self._wrap("Not saved."))
+            self.ui.show(self._wrap(_(NOT_SAVED)))
             return
         self.ui.show(
             self._message(
                 [
-                    "Saved your answers so far in:",
+                    _("Saved your answers so far in:"),
                     f"  {_shown(saved.resolve())}",
-                    "The file is readable only by you. The quiz stopped before asking about "
-                    f"{', '.join(missing)}, so this is a resume file with your answers so far, "
-                    "not a complete assessment ('triage assess' cannot read it). To open it again:",
+                    _(
+                        "The file is readable only by you. The quiz stopped before asking about "
+                        "{topics}, so this is a resume file with your answers so far, not a "
+                        "complete assessment ('triage assess' cannot read it). To open it again:"
+                    ).format(topics=", ".join(missing)),
                     f"  {self.command} quiz --resume {_quoted(saved.resolve())}",
                 ]
             )
@@ -363,15 +378,20 @@ class Session:
             return
         name = one_line(self.resume_from)
         if saved is None:
-            self.ui.show(self._message([f"The resume file {name} is kept as it was."]))
+            self.ui.show(
+                self._message([_("The resume file {file} is kept as it was.").format(file=name)])
+            )
         elif saved.resolve() == self.resume_from.resolve():
             return  # the resume file has become the assessment
         elif self.set_aside:
             self.ui.show(
                 self._message(
                     [
-                        f"The resume file {name} is kept: it still holds answers that no longer "
-                        "applied (see the start of the quiz). Delete it once you do not need them."
+                        _(
+                            "The resume file {file} is kept: it still holds answers that no "
+                            "longer applied (see the start of the quiz). Delete it once you do "
+                            "not need them."
+                        ).format(file=name)
                     ]
                 )
             )
@@ -379,7 +399,11 @@ class Session:
             self.resume_from.unlink(missing_ok=True)
             self.ui.show(
                 self._message(
-                    [f"Removed the resume file {name}: its answers are in {_shown(saved)}."]
+                    [
+                        _("Removed the resume file {file}: its answers are in {saved}.").format(
+                            file=name, saved=_shown(saved)
+                        )
+                    ]
                 )
             )
 
@@ -392,7 +416,7 @@ class Session:
             replace = self._own(candidate)
             if candidate.exists() and not candidate.is_dir() and not replace:
                 replace = self.ui.confirm(
-                    f"{one_line(candidate)} already exists. Replace it?", False
+                    _("{file} already exists. Replace it?").format(file=one_line(candidate)), False
                 )
                 if not replace:
                     candidate = self.ask_name(self.default_path(kind, candidate.parent))
@@ -400,7 +424,10 @@ class Session:
             try:
                 return files.write_atomic(candidate, text, overwrite=replace)
             except TriageError as error:
-                self.ui.show(self._message([f"Could not save: {one_line(error.message())}"]))
+                problem = one_line(error.message())
+                self.ui.show(
+                    self._message([_("Could not save: {problem}").format(problem=problem)])
+                )
                 failed.add(_folder(candidate))
                 candidate = self.ask_name(self._retry_path(kind, failed))
         return None
@@ -416,7 +443,7 @@ class Session:
 
     def ask_name(self, default: Path | None) -> Path | None:
         offered = "" if default is None else str(default)
-        name = self.ui.file_name("File name (empty: do not save):", offered).strip()
+        name = self.ui.file_name(_("File name (empty: do not save):"), offered).strip()
         return Path(name).expanduser() if name else None
 
     def default_path(self, kind: FileKind, directory: Path | None = None) -> Path:
@@ -442,10 +469,11 @@ class Session:
         with signals.shielded():
             ending = self.why_stopped()
             if self.saved is not None:
-                self.say([f"{_STOPPED[ending]} Your answers and result are saved in:"])
+                self.say([f"{_(_STOPPED[ending])} {_(SAVED_IN)}"])
                 self.say_verbatim(f"  {_shown(self.saved.resolve())}")
             elif not count(self.answers):
-                self.say([f"{_STOPPED[ending]} No answers were given yet, so nothing was saved."])
+                nothing = _("No answers were given yet, so nothing was saved.")
+                self.say([f"{_(_STOPPED[ending])} {nothing}"])
             else:
                 try:
                     self.keep_answers(ending)
@@ -469,7 +497,7 @@ class Session:
             )
             if self._try_write(self.save_to, text, []) is not None:
                 self.saved = self.kept = self.save_to
-                self.say([f"{_STOPPED[ending]} Your answers and result are saved in:"])
+                self.say([f"{_(_STOPPED[ending])} {_(SAVED_IN)}"])
                 self.say_verbatim(f"  {_shown(self.save_to.resolve())}")
                 return
         problems: list[str] = []
@@ -480,16 +508,19 @@ class Session:
                 self.kept = path
                 self.say_kept(path, problems, ending)
                 return
+        unsaved = _(
+            "Your answers could not be saved anywhere ({problems}). Here they are: copy the "
+            "lines between the marks into a file, for example triage-resume.json, and continue "
+            "with:"
+        ).format(problems="; ".join(problems))
         self.say(
             [
-                f"{_STOPPED[ending]} Your answers could not be saved "
-                f"anywhere ({'; '.join(problems)}). Here they are: copy the lines between the "
-                "marks into a file, for example triage-resume.json, and continue with:",
+                f"{_(_STOPPED[ending])} {unsaved}",
                 f"  {self.command} quiz --resume triage-resume.json",
-                "----- copy from the next line -----",
+                _("----- copy from the next line -----"),
             ]
         )
-        self.say_verbatim(text + "----- copy up to the line above -----")
+        self.say_verbatim(text + _("----- copy up to the line above -----"))
 
     def resume_places(self) -> list[Path]:
         """Where to keep the answers, in order: the resume file they came from, the --save
@@ -510,22 +541,23 @@ class Session:
 
     def resume_text(self, ending: Ending) -> str:
         answers = _together(self.answers, self.set_aside) if self.set_aside else self.answers
-        note = (
-            f"The answers so far from a quiz that stopped before the end, because "
-            f"{_BECAUSE[ending]}: not an assessment ('triage assess' cannot read it). "
-            f"Continue with: {self.command} quiz --resume FILE (this file)."
-        )
+        note = _(
+            "The answers so far from a quiz that stopped before the end, because {because}: "
+            "not an assessment ('triage assess' cannot read it). Continue with: {command} quiz "
+            "--resume FILE (this file)."
+        ).format(because=_(_BECAUSE[ending]), command=self.command)
         return resume.to_text(answers, self.kb.label, self.clock(), stopped=ending.value, note=note)
 
     def say_kept(self, path: Path, problems: list[str], ending: Ending) -> None:
         again = f" --save {_quoted(self.save_to.resolve())}" if self.save_to is not None else ""
         lines = [""]
         if problems:
-            lines.append(f"Could not save where planned ({'; '.join(problems)}).")
+            planned = _("Could not save where planned ({problems}).")
+            lines.append(planned.format(problems="; ".join(problems)))
         lines += [
-            f"{_STOPPED[ending]} {_answers_so_far(count(self.answers))} saved in:",
+            f"{_(_STOPPED[ending])} {_answers_so_far(count(self.answers))}",
             f"  {_shown(path.resolve())}",
-            "The file is readable only by you. To continue where you left off:",
+            _("The file is readable only by you. To continue where you left off:"),
             f"  {self.command} quiz --resume {_quoted(path.resolve())}{again}",
         ]
         self.say(lines)
@@ -601,7 +633,9 @@ def markdown_text(answers: Answers, result: Result, kb: KnowledgeBase, created: 
 
 
 def _answers_so_far(number: int) -> str:
-    return "Your answer so far is" if number == 1 else f"Your {number} answers so far are"
+    return ngettext(
+        "Your answer so far is saved in:", "Your {count} answers so far are saved in:", number
+    ).format(count=number)
 
 
 def _folder(path: Path) -> Path:

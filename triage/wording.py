@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from triage.conditions import NOT_ANSWERED as NOT_ANSWERED_CODE
+from triage.i18n import N_, _
 from triage.knowledge import KnowledgeBase, Question
 
-NOT_ANSWERED, NONE_CHOSEN = "not answered", "none"
+NOT_ANSWERED, NONE_CHOSEN = N_("not answered"), N_("none")  # translated where used
 
 
 def choice_words(kb: KnowledgeBase, question: Question, code: str) -> str:
@@ -24,11 +26,11 @@ def choice_words(kb: KnowledgeBase, question: Question, code: str) -> str:
 
 def answer_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
     """A stored answer (a number, a code, a list of codes, or None) in words."""
-    if value is None:
-        return NOT_ANSWERED
+    if value is None or value == NOT_ANSWERED_CODE:  # a reason can rest on a question left open
+        return _(NOT_ANSWERED)
     match question.kind:
         case "multi":
-            return ", ".join(choice_words(kb, question, str(v)) for v in value) or NONE_CHOSEN
+            return ", ".join(choice_words(kb, question, str(v)) for v in value) or _(NONE_CHOSEN)
         case "symptom" | "single":
             return choice_words(kb, question, str(value))
         case _:
