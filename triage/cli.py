@@ -73,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     try:
+        speak(sys.argv[1:] if argv is None else argv)  # before the parser: --help in it too
         args = build_parser().parse_args(argv)  # --help and --version print too
         # No command: the quiz (in a terminal; elsewhere `run_quiz` says what to do instead).
         command: Callable[[argparse.Namespace], int] = getattr(args, "run", run_quiz)
@@ -94,6 +95,19 @@ def _run(argv: Sequence[str] | None) -> int:
             f"internal error: {type(error).__name__}: {error} (set TRIAGE_DEBUG=1 for details)",
             EXIT_FAILURE,
         )
+
+
+def speak(argv: Sequence[str]) -> None:
+    """Choose the language (`--lang`, else LC_ALL / LC_MESSAGES / LANG) for everything after.
+    An unknown --lang value is refused in the environment's language."""
+    from triage import i18n, language
+
+    try:
+        chosen = language.chosen(argv)
+    except UsageError:
+        i18n.use(language.from_environment())
+        raise
+    i18n.use(chosen)
 
 
 def fail(message: str, code: int) -> int:
@@ -120,7 +134,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
+    from triage.language import LANGUAGES, OPTION
+
+    spoken = _Parser(add_help=False)  # on every command (read before parsing: see `speak`)
+    spoken.add_argument(
+        OPTION,
+        choices=LANGUAGES,
+        default=argparse.SUPPRESS,
+        help="the language to use (default: from LC_ALL, LC_MESSAGES or LANG; else en)",
+    )
+    common = _Parser(add_help=False, parents=[spoken])
     common.add_argument(
         "--rules",
         metavar="DIR",
@@ -168,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser(
         "schema",
+        parents=[spoken],
         help="print the JSON Schema (2020-12) of the answers file",
         description="Print the JSON Schema (draft 2020-12) of the answers file, or of the "
         "assessment document with --document.",
@@ -226,10 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
-    from triage import knowledge
+    from triage import i18n, knowledge
 
     try:
-        return knowledge.load(getattr(args, "rules", None))
+        return knowledge.load(getattr(args, "rules", None), i18n.current())
     finally:
         START_UP.done()
 
