@@ -4,8 +4,8 @@
 return (loaded from the YAML and checked, its texts in `language`), from a cache file when
 nothing it depends on has changed. The cache file for a rules directory and a language is
 `$XDG_CACHE_HOME/triage/rules-<hash of its path and the language>.cache` (`~/.cache/triage` by
-default). Its first line holds the format and the key, the next two the
-quiz's welcome and disclaimer in that language (for `quick_welcome`), the last the pickled knowledge base
+default). Its first line holds the format and the key, the next two the quiz's welcome
+and disclaimer in that language (for `quick_welcome`), the last the pickled knowledge base
 (each in base64, so the file is text).
 
 The key is a hash of the cache format, the tool's version, Python's version, the size and time
@@ -63,9 +63,7 @@ def cache_file(directory: str | os.PathLike[str], language: str = ENGLISH) -> st
     return os.path.join(cache_directory(), f"rules-{where}.cache")
 
 
-def load(
-    directory: Path, build: Callable[[Path], T], kind: type[T], language: str = ENGLISH
-) -> T:
+def load(directory: Path, build: Callable[[Path], T], kind: type[T], language: str = ENGLISH) -> T:
     """The knowledge base of `directory` in `language`: from the cache when it is current, else
     built with `build` (which raises on a broken knowledge base) and cached for the next
     start."""

@@ -53,6 +53,7 @@ class LevelInfo(_Strict):
 class RulesetInfo(_Strict):
     name: str
     version: str
+    title: str | None = None  # the rule set's name in words (a FHIR Questionnaire's title)
     description: str
     welcome: str | None = None  # shown when the quiz starts
     disclaimer: str
@@ -320,8 +321,10 @@ def _translation(
             found.texts(f"{language}/{name}", [data])
             raw[name] = data
     # _read names the file alone: say which language's file it is
-    read = [p if "/" in p.file else Problem(f"{language}/{p.file}", p.item, p.text)
-            for p in found.problems]
+    read = [
+        p if "/" in p.file else Problem(f"{language}/{p.file}", p.item, p.text)
+        for p in found.problems
+    ]
     texts, problems = translations.parse(language, raw)
     problems = read + problems + translations.unknown(kb, texts)
     for question in translations.localized(kb, texts).questions:

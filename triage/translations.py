@@ -4,7 +4,7 @@ The clinical logic (ids, conditions, levels, advice chosen, sources) exists once
 files of `rules/`. Beside them, one folder per language holds only texts, keyed by id, in a form
 a translator can review next to the English:
 
-    rules/de/ruleset.yaml   description, welcome, disclaimer, causes, symptom_choices
+    rules/de/ruleset.yaml   title, description, welcome, disclaimer, causes, symptom_choices
                             (Yes / No / Not sure), levels.<level>.headline and .summary
     rules/de/rules.yaml     rules.<RULE-ID>.title
     rules/de/advice.yaml    advice.<advice-id>.title and .text
@@ -51,6 +51,7 @@ class LevelText(_Strict):
 
 class RulesetText(_Strict):
     language: str
+    title: str | None = None
     description: str | None = None
     welcome: str | None = None
     disclaimer: str | None = None
@@ -158,16 +159,24 @@ def parse(language: str, raw: Mapping[str, Any]) -> tuple[Translation, list[Prob
         file = f"{language}/{name}"
         data = raw[name]
         if not isinstance(data, dict):
-            problems.append(Problem(file, None, _("expected a mapping with 'language: {language}'")
-                                    .format(language=language)))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    _("expected a mapping with 'language: {language}'").format(language=language),
+                )
+            )
             continue
         try:
             texts = model.model_validate(data)
         except ValidationError as error:
             for detail in error.errors():
                 loc = [str(part) for part in detail["loc"]]
-                item = loc[1] if len(loc) > 1 and loc[0] in ("rules", "advice", "questions",
-                                                             "screens") else None
+                item = (
+                    loc[1]
+                    if len(loc) > 1 and loc[0] in ("rules", "advice", "questions", "screens")
+                    else None
+                )
                 where = ".".join(loc) or "(file)"
                 problems.append(Problem(file, item, f"{where}: {detail['msg']}"))
             continue
@@ -207,16 +216,30 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
     for question in kb.questions:
         given_q = questions.get(question.id)
         for name in ("short", "text", "help", "picture"):
-            yield "questions.yaml", question.id, name, getattr(question, name), _field(given_q, name)
+            yield (
+                "questions.yaml",
+                question.id,
+                name,
+                getattr(question, name),
+                _field(given_q, name),
+            )
         choices = given_q.choices if given_q else {}
         for choice in question.choices:
             where = f"choices.{choice.value}"
             given_c = choices.get(choice.value)
-            yield "questions.yaml", question.id, f"{where}.label", choice.label, _field(
-                given_c, "label"
+            yield (
+                "questions.yaml",
+                question.id,
+                f"{where}.label",
+                choice.label,
+                _field(given_c, "label"),
             )
-            yield "questions.yaml", question.id, f"{where}.help", choice.help, _field(
-                given_c, "help"
+            yield (
+                "questions.yaml",
+                question.id,
+                f"{where}.help",
+                choice.help,
+                _field(given_c, "help"),
             )
     screens = texts.questions.screens if texts.questions else {}
     for screen in kb.screens:
@@ -227,7 +250,7 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
 
 def _ruleset_slots(kb: KnowledgeBase, texts: RulesetText | None) -> Iterator[Slot]:
     info = kb.info
-    for name in ("description", "welcome", "disclaimer"):
+    for name in ("title", "description", "welcome", "disclaimer"):
         yield "ruleset.yaml", None, name, getattr(info, name), _field(texts, name)
     causes = texts.causes if texts else {}
     for cause, words in info.causes.items():
@@ -239,8 +262,12 @@ def _ruleset_slots(kb: KnowledgeBase, texts: RulesetText | None) -> Iterator[Slo
     for level, level_info in info.levels.items():
         for name in ("headline", "summary"):
             where = f"levels.{level.value}.{name}"
-            yield "ruleset.yaml", None, where, getattr(level_info, name), _field(
-                levels.get(level), name
+            yield (
+                "ruleset.yaml",
+                None,
+                where,
+                getattr(level_info, name),
+                _field(levels.get(level), name),
             )
 
 
@@ -319,7 +346,7 @@ def localized(kb: KnowledgeBase, texts: Translation) -> KnowledgeBase:
             for level, level_info in info.levels.items()
         }
         info = info.model_copy(
-            update=_given(ruleset, ("description", "welcome", "disclaimer"))
+            update=_given(ruleset, ("title", "description", "welcome", "disclaimer"))
             | {
                 "causes": {cause: ruleset.causes.get(cause, w) for cause, w in info.causes.items()},
                 "symptom_choices": {
