@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from triage import conditions, kbcache, translations
 from triage.conditions import Condition, ConditionError
 from triage.errors import KnowledgeError, Problem
-from triage.language import ENGLISH
+from triage.i18n import ENGLISH
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS, Cause, Level
 from triage.safe_text import one_line as printable
 from triage.unsure import UnsurePolicy

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from triage.errors import Problem
-from triage.i18n import _
-from triage.language import ENGLISH, LANGUAGES, NAMES
+from triage.i18n import ENGLISH, _
+from triage.language import LANGUAGES, NAMES
 from triage.models import Cause, Level
 
 if TYPE_CHECKING:

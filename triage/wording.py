@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from triage.i18n import N_, _
 from triage.knowledge import KnowledgeBase, Question
 
-NOT_ANSWERED, NONE_CHOSEN = "not answered", "none"
+# In English here, in the chosen language where printed (the interface catalogue translates them).
+NOT_ANSWERED, NONE_CHOSEN = N_("not answered"), N_("none")
 
 
 def choice_words(kb: KnowledgeBase, question: Question, code: str) -> str:
@@ -25,10 +27,10 @@ def choice_words(kb: KnowledgeBase, question: Question, code: str) -> str:
 def answer_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
     """A stored answer (a number, a code, a list of codes, or None) in words."""
     if value is None:
-        return NOT_ANSWERED
+        return _(NOT_ANSWERED)
     match question.kind:
         case "multi":
-            return ", ".join(choice_words(kb, question, str(v)) for v in value) or NONE_CHOSEN
+            return ", ".join(choice_words(kb, question, str(v)) for v in value) or _(NONE_CHOSEN)
         case "symptom" | "single":
             return choice_words(kb, question, str(value))
         case _:
