@@ -318,7 +318,12 @@ def _translation(
             continue  # every text of it falls back to English; `check` lists them as missing
         data = _read(folder / name, found)
         if data is not None:
-            found.texts(f"{language}/{name}", [data])
+            for where, text in _strings(data):  # each text named by its id, as in the English
+                problem = text_problem(text)
+                if problem:
+                    section, _, rest = where.partition(".")
+                    item = rest.split(".")[0] if section in translations.SECTIONS else None
+                    found.add(f"{language}/{name}", item, f"{where}: {problem}")
             raw[name] = data
     # _read names the file alone: say which language's file it is
     read = [

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 OTHER_LANGUAGES = tuple(language for language in LANGUAGES if language != ENGLISH)
 FILES = ("ruleset.yaml", "rules.yaml", "advice.yaml", "questions.yaml")
+SECTIONS = ("rules", "advice", "questions", "screens")  # the parts of a file keyed by id
 
 
 class _Strict(BaseModel):
@@ -172,11 +173,7 @@ def parse(language: str, raw: Mapping[str, Any]) -> tuple[Translation, list[Prob
         except ValidationError as error:
             for detail in error.errors():
                 loc = [str(part) for part in detail["loc"]]
-                item = (
-                    loc[1]
-                    if len(loc) > 1 and loc[0] in ("rules", "advice", "questions", "screens")
-                    else None
-                )
+                item = loc[1] if len(loc) > 1 and loc[0] in SECTIONS else None
                 where = ".".join(loc) or "(file)"
                 problems.append(Problem(file, item, f"{where}: {detail['msg']}"))
             continue
