@@ -90,7 +90,7 @@ def test_the_german_knowledge_base_shares_the_logic_and_not_the_texts(kb, german
         assert info.self_help == kb.info.levels[level].self_help
 
 
-# ---- Every text in both languages ------------------------------------------------------------------
+# ---- Every text in both languages ----------------------------------------------------------------
 
 
 def test_the_shipped_rules_have_every_text_in_german(kb) -> None:
@@ -226,7 +226,7 @@ def test_each_language_has_its_own_cache_and_quick_welcome(rules) -> None:
     assert knowledge.load(rules, "de").info.welcome.startswith("Der Fragebogen")
 
 
-# ---- Choosing the language -------------------------------------------------------------------------
+# ---- Choosing the language -----------------------------------------------------------------------
 
 
 def run(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
@@ -315,7 +315,7 @@ def test_an_unknown_language_is_one_line_and_exit_2(args, capsys) -> None:
     assert err.count("\n") == 1 and "allowed: de, en" in err, err
 
 
-# ---- German results, documents and FHIR -------------------------------------------------------------
+# ---- German results, documents and FHIR ----------------------------------------------------------
 
 
 def test_a_german_json_result_keeps_every_code(answers_file, capsys) -> None:
@@ -336,7 +336,9 @@ def test_a_german_json_result_keeps_every_code(answers_file, capsys) -> None:
         assert mine["title"] != theirs["title"]
     saddle = next(r for r in german["reasons"] if r["rule"] == "CES-SADDLE")
     assert saddle["answers"][0]["text"] == "Taubheitsgefühl im Reithosenbereich: Ja"
-    assert all(a["title"] != b["title"] for a, b in zip(german["advice"], english["advice"]))
+    assert all(
+        a["title"] != b["title"] for a, b in zip(german["advice"], english["advice"], strict=True)
+    )
 
 
 def test_metadata_language_is_saved_and_read_back(kb, german, tmp_path, capsys) -> None:
