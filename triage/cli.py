@@ -134,6 +134,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from triage.i18n import _
     from triage.language import LANGUAGES, OPTION
 
     spoken = _Parser(add_help=False)  # on every command (read before parsing: see `speak`)
@@ -141,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         OPTION,
         choices=LANGUAGES,
         default=argparse.SUPPRESS,
-        help="the language to use (default: from LC_ALL, LC_MESSAGES or LANG; else en)",
+        help=_("the language to use (default: from LC_ALL, LC_MESSAGES or LANG; else en)"),
     )
     common = _Parser(add_help=False, parents=[spoken])
     common.add_argument(
