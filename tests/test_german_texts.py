@@ -18,7 +18,7 @@ ENGLISH_WORDS = {
     "this", "that", "when", "what", "or", "of", "to", "not", "worse", "better", "leg", "legs",
     "help", "yes", "sure", "back", "chest", "breath", "emergency", "weeks", "days", "hospital",
     "get", "go", "see", "feel", "can", "does", "do", "is", "are", "it", "for", "from", "at",
-    "on", "by", "any", "more", "new", "pain", "numbness", "tingling", "bladder", "bowel",
+    "on", "by", "any", "more", "new", "numbness", "tingling", "bladder", "bowel",
     "saddle", "spine", "stiffness", "sciatica", "warning", "signs", "which", "where", "how",
     "urgent", "soon", "self", "care", "number", "today", "week", "tummy", "bottom", "thigh",
 }  # fmt: skip
