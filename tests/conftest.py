@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from triage import knowledge
+from triage import i18n, knowledge
 from triage.knowledge import KnowledgeBase
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -32,7 +32,19 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(directory))
         patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("xdg-state")))
+        # English unless a test says otherwise, whatever the locale of the machine running them
+        for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+            patch.delenv(name, raising=False)
+        patch.setenv("LANG", "C.UTF-8")
         yield directory
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """`main(["--lang", "de", ...])` speaks German for the rest of the process (one person,
+    one language): the next test starts in English again."""
+    yield
+    i18n.use(i18n.ENGLISH)
 
 
 @pytest.fixture(scope="session")

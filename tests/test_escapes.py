@@ -78,7 +78,7 @@ def hostile_kb(kb: KnowledgeBase) -> KnowledgeBase:
 @pytest.fixture
 def hostile(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> KnowledgeBase:
     built = hostile_kb(kb)
-    monkeypatch.setattr(knowledge, "load", lambda directory=None: built)
+    monkeypatch.setattr(knowledge, "load", lambda directory=None, language="en": built)
     return built
 
 

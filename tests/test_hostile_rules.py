@@ -55,6 +55,11 @@ def rules_dir(tmp_path: Path) -> Path:
 def append_rule(directory: Path, text: str) -> None:
     path = directory / "rules.yaml"
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+    # `triage check` wants every rule's title in every language of the rules
+    for rule_id in re.findall(r"^  - id: (\S+)$", text, flags=re.MULTILINE):
+        german = directory / "de" / "rules.yaml"
+        line = f"  {rule_id}:\n    title: Titel von {rule_id}\n"
+        german.write_text(german.read_text(encoding="utf-8") + line, encoding="utf-8")
 
 
 def at_least(count: int, of: int) -> Callable[[Path], None]:

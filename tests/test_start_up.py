@@ -43,9 +43,9 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     built: list[Path] = []
     real = knowledge._checked
 
-    def counting(directory: Path) -> knowledge.KnowledgeBase:
+    def counting(directory: Path, *language: str) -> knowledge.KnowledgeBase:
         built.append(directory)
-        return real(directory)
+        return real(directory, *language)
 
     monkeypatch.setattr(knowledge, "_checked", counting)
     return built
@@ -308,9 +308,9 @@ def test_collection_is_off_while_the_rules_load_and_on_afterwards(monkeypatch, c
     seen = []
     real = knowledge.load
 
-    def watching(directory=None):
+    def watching(directory=None, language="en"):
         seen.append(gc.isenabled())
-        return real(directory)
+        return real(directory, language)
 
     monkeypatch.setattr(knowledge, "load", watching)
     assert cli.main(["rules"]) == 0

@@ -74,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     try:
+        speak(sys.argv[1:] if argv is None else argv)  # before the parser: --help in it too
         args = build_parser().parse_args(argv)  # --help and --version print too
         # No command: the quiz (in a terminal; elsewhere `run_quiz` says what to do instead).
         command: Callable[[argparse.Namespace], int] = getattr(args, "run", run_quiz)
@@ -97,6 +98,19 @@ def _run(argv: Sequence[str] | None) -> int:
             ),
             EXIT_FAILURE,
         )
+
+
+def speak(argv: Sequence[str]) -> None:
+    """Choose the language (`--lang`, else LC_ALL / LC_MESSAGES / LANG) for everything after.
+    An unknown --lang value is refused in the environment's language."""
+    from triage import i18n, language
+
+    try:
+        chosen = language.chosen(argv)
+    except UsageError:
+        i18n.use(language.from_environment())
+        raise
+    i18n.use(chosen)
 
 
 def fail(message: str, code: int) -> int:
@@ -123,7 +137,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
+    from triage.language import LANGUAGES, OPTION
+
+    spoken = _Parser(add_help=False)  # on every command (read before parsing: see `speak`)
+    spoken.add_argument(
+        OPTION,
+        choices=LANGUAGES,
+        default=argparse.SUPPRESS,
+        help=_("the language to use (default: from LC_ALL, LC_MESSAGES or LANG; else en)"),
+    )
+    common = _Parser(add_help=False, parents=[spoken])
     common.add_argument(
         "--rules",
         metavar=_("DIR"),
@@ -185,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser(
         "schema",
+        parents=[spoken],
         help=_("print the JSON Schema (2020-12) of the answers file"),
         description=_(
             "Print the JSON Schema (draft 2020-12) of the answers file, or of the "
@@ -263,10 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
-    from triage import knowledge
+    from triage import i18n, knowledge
 
     try:
-        return knowledge.load(getattr(args, "rules", None))
+        return knowledge.load(getattr(args, "rules", None), i18n.current())
     finally:
         START_UP.done()
 
@@ -442,10 +466,10 @@ def print_quick_welcome(args: argparse.Namespace) -> bool:
     import shutil
     import textwrap
 
-    from triage import kbcache
+    from triage import i18n, kbcache
     from triage.output import text_width
 
-    text = kbcache.quick_welcome(getattr(args, "rules", None))
+    text = kbcache.quick_welcome(getattr(args, "rules", None), i18n.current())
     if text is None:
         return False
     width = text_width(shutil.get_terminal_size().columns)

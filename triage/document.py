@@ -33,6 +33,7 @@ def new_document(answers: Answers, result: Result | None, kb: KnowledgeBase) -> 
             schema_version=SCHEMA_VERSION,
             created=now(),
             document_version=DOCUMENT_VERSION,
+            language=kb.language,  # the language of the texts in `result`
         ),
     )
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from triage.conditions import NOT_ANSWERED, AllOf, AnyOf, AtLeast, Condition, Leaf
+from triage.i18n import _
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answers, Cause, Level, Reason, Result
 from triage.wording import choice_words
@@ -106,10 +107,11 @@ def questionnaire(kb: KnowledgeBase) -> dict[str, Any]:
     return {
         "resourceType": "Questionnaire",
         "id": kb.info.name,
+        "language": kb.language,
         "url": questionnaire_url(kb),
         "version": kb.info.version,
         "name": "".join(part.capitalize() for part in kb.info.name.replace("_", "-").split("-")),
-        "title": kb.info.name.replace("-", " ").replace("_", " ").capitalize(),
+        "title": kb.info.title or kb.info.name.replace("-", " ").replace("_", " ").capitalize(),
         "status": "active",
         "subjectType": ["Patient"],
         "description": " ".join(kb.info.description.split()),
@@ -355,6 +357,7 @@ def questionnaire_response(answers: Answers, kb: KnowledgeBase, authored: str) -
     Answers to questions the quiz would have skipped are kept: the rules read them."""
     return {
         "resourceType": "QuestionnaireResponse",
+        "language": kb.language,
         "questionnaire": canonical(kb),
         "status": "completed",
         "authored": authored,
@@ -414,10 +417,11 @@ def risk_assessment(result: Result, kb: KnowledgeBase, basis: str, made: str) ->
     safety_net = [f"{a.title}: {a.text}" for a in result.advice if a.kind == "safety_net"]
     assessment: dict[str, Any] = {
         "resourceType": "RiskAssessment",
+        "language": kb.language,
         "status": "final",
         "method": {"text": result.ruleset},
         # R4 requires a subject; the tool knows nobody's identity, only the answers.
-        "subject": {"display": "the person who answered the questionnaire"},
+        "subject": {"display": _("the person who answered the questionnaire")},
         "occurrenceDateTime": made,
         "basis": [{"reference": basis}],
         "prediction": levels + causes,

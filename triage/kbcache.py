@@ -1,15 +1,17 @@
 """The checked knowledge base, cached, so that start-up needs neither PyYAML nor the checks.
 
-`load(directory, build, kind)` returns the knowledge base that `build(directory)` would return
-(loaded from the YAML and checked), from a cache file when nothing it depends on has changed.
-The cache file for a rules directory is `$XDG_CACHE_HOME/triage/rules-<hash of its path>.cache`
-(`~/.cache/triage` by default). Its first line holds the format and the key, the next two the
-quiz's welcome and disclaimer (for `quick_welcome`), the last the pickled knowledge base
+`load(directory, build, kind, language)` returns the knowledge base that `build(directory)` would
+return (loaded from the YAML and checked, its texts in `language`), from a cache file when
+nothing it depends on has changed. The cache file for a rules directory and a language is
+`$XDG_CACHE_HOME/triage/rules-<hash of its path and the language>.cache` (`~/.cache/triage` by
+default). Its first line holds the format and the key, the next two the quiz's welcome
+and disclaimer in that language (for `quick_welcome`), the last the pickled knowledge base
 (each in base64, so the file is text).
 
 The key is a hash of the cache format, the tool's version, Python's version, the size and time
 of change of every module of the package (as for Python's own bytecode cache, so that a changed
-parser never reads an old knowledge base), the directory as given and as resolved, and the name
+parser never reads an old knowledge base), the language, the directory as given and as resolved,
+and the name
 and content of every file under the directory (`rules/coverage.yaml`, the texts of each language
 and any other file there included). Any change rebuilds and re-checks the knowledge base. A
 missing, corrupt, unreadable or unwritable cache, or one that another user could have written,
@@ -37,9 +39,10 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-FORMAT = 1
+FORMAT = 2  # 2: one cache file per language
 MAGIC = "triage-knowledge-cache"
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
+ENGLISH = "en"  # the knowledge base's own language (triage.language.ENGLISH, not imported: speed)
 
 
 def cache_directory() -> str:
@@ -50,24 +53,29 @@ def cache_directory() -> str:
     return os.path.join(base, "triage")
 
 
-def cache_file(directory: str | os.PathLike[str]) -> str:
-    """The cache file of one rules directory (one file per directory, replaced when stale)."""
-    where = hashlib.sha256(os.fsencode(os.path.abspath(directory))).hexdigest()[:24]
+def cache_file(directory: str | os.PathLike[str], language: str = ENGLISH) -> str:
+    """The cache file of one rules directory in one language (one file each, replaced when
+    stale)."""
+    name = os.fsencode(os.path.abspath(directory))
+    if language != ENGLISH:  # English keeps the name it always had
+        name += b"\0" + os.fsencode(language)
+    where = hashlib.sha256(name).hexdigest()[:24]
     return os.path.join(cache_directory(), f"rules-{where}.cache")
 
 
-def load(directory: Path, build: Callable[[Path], T], kind: type[T]) -> T:
-    """The knowledge base of `directory`: from the cache when it is current, else built with
-    `build` (which raises on a broken knowledge base) and cached for the next start."""
-    key = content_key(directory)
+def load(directory: Path, build: Callable[[Path], T], kind: type[T], language: str = ENGLISH) -> T:
+    """The knowledge base of `directory` in `language`: from the cache when it is current, else
+    built with `build` (which raises on a broken knowledge base) and cached for the next
+    start."""
+    key = content_key(directory, language)
     if key is None:  # something under the directory cannot be read: no caching
         return build(directory)
-    path = cache_file(directory)
+    path = cache_file(directory, language)
     cached = _read_cached(path, key, kind)
     if cached is not None:
         return cached
     built = build(directory)
-    if content_key(directory) == key:  # unchanged while it was built: the key fits it
+    if content_key(directory, language) == key:  # unchanged while it was built: the key fits it
         _write(path, key, built)
     return built
 
@@ -78,13 +86,15 @@ def default_directory() -> str:
     return packaged if os.path.isdir(packaged) else os.path.join(os.path.dirname(PACKAGE), "rules")
 
 
-def quick_welcome(directory: str | os.PathLike[str] | None = None) -> str | None:
-    """The quiz's welcome and disclaimer as two escaped paragraphs (one line each, separated by
-    a blank line), from a current cache file of `directory` (default: the built-in rules);
-    None when there is none."""
+def quick_welcome(
+    directory: str | os.PathLike[str] | None = None, language: str = ENGLISH
+) -> str | None:
+    """The quiz's welcome and disclaimer in `language` as two escaped paragraphs (one line each,
+    separated by a blank line), from a current cache file of `directory` (default: the built-in
+    rules) in that language; None when there is none."""
     directory = default_directory() if directory is None else directory
-    key = content_key(directory)
-    lines = _lines(cache_file(directory), 3) if key is not None else None
+    key = content_key(directory, language)
+    lines = _lines(cache_file(directory, language), 3) if key is not None else None
     if lines is None or _parts(lines[0])[:3] != [MAGIC, str(FORMAT), key]:
         return None
     from triage.safe_text import prose
@@ -96,11 +106,11 @@ def quick_welcome(directory: str | os.PathLike[str] | None = None) -> str | None
     return "\n\n".join(prose(text) for text in texts if text) or None
 
 
-def content_key(directory: str | os.PathLike[str]) -> str | None:
-    """A hash of everything a cached knowledge base depends on (see the module docstring), or
-    None when something under the directory cannot be read."""
+def content_key(directory: str | os.PathLike[str], language: str = ENGLISH) -> str | None:
+    """A hash of everything a cached knowledge base in `language` depends on (see the module
+    docstring), or None when something under the directory cannot be read."""
     digest = hashlib.sha256()
-    for part in (MAGIC, str(FORMAT), __version__, sys.version, os.fspath(directory)):
+    for part in (MAGIC, str(FORMAT), __version__, sys.version, language, os.fspath(directory)):
         _add(digest, os.fsencode(part))
     try:
         _add(digest, os.fsencode(os.path.realpath(directory)))

@@ -13,9 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from triage import conditions, kbcache
+from triage import conditions, kbcache, translations
 from triage.conditions import Condition, ConditionError
 from triage.errors import KnowledgeError, Problem
+from triage.i18n import ENGLISH
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS, Cause, Level
 from triage.safe_text import one_line as printable
 from triage.unsure import UnsurePolicy
@@ -54,6 +55,7 @@ class LevelInfo(_Strict):
 class RulesetInfo(_Strict):
     name: str
     version: str
+    title: str | None = None  # the rule set's name in words (a FHIR Questionnaire's title)
     description: str
     welcome: str | None = None  # shown when the quiz starts
     disclaimer: str
@@ -134,6 +136,7 @@ class KnowledgeBase:
     sources: dict[str, Source]
     conditions: dict[str, Condition] = field(repr=False)  # "rule:ID", "advice:ID", "question:ID"
     screens: tuple[Screen, ...] = ()  # screens shared by several questions
+    language: str = ENGLISH  # the language of the texts (triage/translations.py)
 
     @cached_property
     def screens_by_id(self) -> dict[str, Screen]:
@@ -268,23 +271,74 @@ def _raw_ids(entries: Any, key: str) -> list[str]:
     return [str(e["id"]) for e in entries[key] if isinstance(e, dict) and "id" in e]
 
 
-def load(directory: Path | None = None) -> KnowledgeBase:
-    """Load and check a knowledge base; raise KnowledgeError listing every problem. A checked
-    knowledge base is cached by the content of its directory (triage/kbcache.py)."""
+def load(directory: Path | None = None, language: str = ENGLISH) -> KnowledgeBase:
+    """Load and check a knowledge base, its texts in `language` (rules/<language>/ laid over
+    the English; a text missing there stays English); raise KnowledgeError listing every
+    problem. A checked knowledge base is cached by the content of its directory and the
+    language (triage/kbcache.py)."""
     directory = Path(directory) if directory is not None else default_directory()
-    return kbcache.load(directory, _checked, KnowledgeBase)
+    return kbcache.load(
+        directory, lambda folder: _checked(folder, language), KnowledgeBase, language
+    )
 
 
-def _checked(directory: Path) -> KnowledgeBase:
+def _checked(directory: Path, language: str = ENGLISH) -> KnowledgeBase:
     kb, problems = _load(directory)
+    if kb is not None and not problems and language != ENGLISH:
+        texts, problems = _translation(directory, language, kb)
+        kb = translations.localized(kb, texts)
     if problems or kb is None:
         raise KnowledgeError(directory, problems)
     return kb
 
 
 def check(directory: Path) -> list[Problem]:
-    """Every problem of a knowledge base (empty when it is sound)."""
-    return _load(Path(directory))[1]
+    """Every problem of a knowledge base (empty when it is sound), the texts of every language
+    it has a folder for included: each text missing in a language is a problem here (at run
+    time the English text stands in for it)."""
+    directory = Path(directory)
+    kb, problems = _load(directory)
+    if kb is None or problems:
+        return problems
+    languages, problems = translations.folder_languages(directory)
+    for language in languages:
+        texts, found = _translation(directory, language, kb)
+        problems += found + translations.missing(kb, texts)
+    return problems
+
+
+def _translation(
+    directory: Path, language: str, kb: KnowledgeBase
+) -> tuple[translations.Translation, list[Problem]]:
+    """The texts of `language` (rules/<language>/*.yaml) and every problem of their form: keys
+    and ids the English does not have, unprintable texts, pictures too wide."""
+    found = _Collector()
+    raw: dict[str, Any] = {}
+    folder = directory / language
+    for name in translations.FILES:
+        if not (folder / name).exists():
+            continue  # every text of it falls back to English; `check` lists them as missing
+        data = _read(folder / name, found)
+        if data is not None:
+            for where, text in _strings(data):  # each text named by its id, as in the English
+                problem = text_problem(text)
+                if problem:
+                    section, _, rest = where.partition(".")
+                    item = rest.split(".")[0] if section in translations.SECTIONS else None
+                    found.add(f"{language}/{name}", item, f"{where}: {problem}")
+            raw[name] = data
+    # _read names the file alone: say which language's file it is
+    read = [
+        p if "/" in p.file else Problem(f"{language}/{p.file}", p.item, p.text)
+        for p in found.problems
+    ]
+    texts, problems = translations.parse(language, raw)
+    problems = read + problems + translations.unknown(kb, texts)
+    for question in translations.localized(kb, texts).questions:
+        wide = _Collector()
+        _check_picture(question, wide)
+        problems += [Problem(f"{language}/{p.file}", p.item, p.text) for p in wide.problems]
+    return texts, problems
 
 
 def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:

@@ -328,6 +328,7 @@ _METADATA_EXTRAS: dict[str, type] = {
     "ruleset_name": str,
     "ruleset_version": str,
     "schema_version": int,
+    "language": str,
 }
 
 

@@ -49,6 +49,12 @@ METADATA_PROPERTIES: dict[str, dict[str, Any]] = {
         "offset, e.g. 2025-01-15T10:30:00+01:00.",
     },
     "document_version": {"type": "integer", "description": "Version of this document format."},
+    "language": {
+        "type": "string",
+        "description": "The language of the texts in `result` and of the quiz that saved it "
+        "(an ISO 639-1 code: de or en). Optional: documents without it were written in English. "
+        "Codes and ids are the same in every language.",
+    },
 }
 
 
