@@ -49,6 +49,14 @@ def test_summary_has_level_reasons_sources_and_answers(path: Path, tmp_path, cap
         ]
         assert f"| {kb.questions_by_id[name].short} | " in text and word in text
     assert result.disclaimer in text
+    # every outcome carries its safety net on paper too, and the self-help it points to
+    nets = [item for item in result.advice if item.kind == "safety_net"]
+    assert nets, "every result has a safety net"
+    for item in nets:
+        assert " ".join(item.text.split()) in text
+    for item in result.advice:
+        if item.kind == "self_help":
+            assert " ".join(item.title.split()) in text
 
 
 def test_json_short_form_and_format_json_are_the_same(tmp_path, capsys) -> None:

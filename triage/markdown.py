@@ -30,6 +30,8 @@ def to_markdown(
         _reasons(result.reasons, sources),
         _answers(answers, kb),
         _now(result),
+        _self_help(result),
+        _safety_net(result),
         _sources(sources),
         f"---\n\n*{_md(result.disclaimer)}*",
     ]
@@ -131,6 +133,25 @@ def _now(result: Result) -> str:
         return ""
     body = "\n".join(f"- {_md(' '.join(item.text.split()))}" for item in items)
     return "## " + _("What to do now") + "\n\n" + body
+
+
+def _self_help(result: Result) -> str:
+    """The self-help of the result by title (the full texts are in the result itself): what
+    "the self-help advice below" of the advice for now refers to."""
+    items = [item for item in result.advice if item.kind == "self_help"]
+    if not items:
+        return ""
+    body = "\n".join(f"- {_md(' '.join(item.title.split()))}" for item in items)
+    return "## " + _(render.SECTION_TITLES["self_help"]) + "\n\n" + body
+
+
+def _safety_net(result: Result) -> str:
+    """When to get help sooner, in full: every outcome carries its safety net, on paper too."""
+    items = [item for item in result.advice if item.kind == "safety_net"]
+    if not items:
+        return ""
+    body = "\n".join(f"- {_md(' '.join(item.text.split()))}" for item in items)
+    return "## " + _(render.SECTION_TITLES["safety_net"]) + "\n\n" + body
 
 
 def _sources(sources: dict[str, tuple[int, SourceRef]]) -> str:
