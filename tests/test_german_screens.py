@@ -53,7 +53,20 @@ ALWAYS_ENGLISH = {
     "stopped", "emergency", "urgent", "soon", "self", "care", "pain", "type", "review", "with",
 }  # fmt: skip
 # English words that are German words too (or names both languages use).
-ALSO_GERMAN = {"was", "rest", "arm", "bald", "hat", "die", "also", "will", "man", "fast", "see"}
+ALSO_GERMAN = {
+    "was",
+    "rest",
+    "arm",
+    "bald",
+    "hat",
+    "die",
+    "also",
+    "will",
+    "man",
+    "fast",
+    "see",
+    "normal",
+}
 WORD = re.compile(r"[^\W\d_]{2,}")
 
 

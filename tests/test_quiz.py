@@ -393,3 +393,20 @@ def test_the_quiz_answering_from_a_scenario_reaches_the_same_result(kb, path) ->
     assert isinstance(ending, Finished)
     through_quiz = outcome.assess(quiz.complete(ending.answers), kb)
     assert _key(through_quiz) == _key(expected)
+
+
+def test_a_page_of_other_questions_names_each_with_its_answer(kb) -> None:
+    """Only Yes / No / Not sure answers are summed up; a page that also asks how the pain
+    started and how it is going names those answers (not "Better: ...; Suddenly to the other
+    one")."""
+    plan = next(p for p in quiz.pages(kb) if {"onset", "course"} <= {q.id for q in p.questions})
+    questions = [q for q in plan.questions if q.id in ("onset", "course")]
+    onset, course = (kb.questions_by_id[name] for name in ("onset", "course"))
+    words = quiz.page_words(kb, questions, {"onset": "sudden", "course": "improving"})
+    assert words == (
+        f"{onset.short}: {onset.label_of('sudden')}; {course.short}: {course.label_of('improving')}"
+    )
+    signs = [q for q in plan.questions if q.kind == "symptom"]
+    chosen = {"onset": "gradual", "course": "worsening", **{q.id: "no" for q in signs}}
+    words = quiz.page_words(kb, plan.questions, chosen)
+    assert words.startswith(f"{onset.short}: ") and words.endswith(f"to all {len(signs)}")

@@ -353,16 +353,32 @@ def review_rows(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[ReviewRow
 
 
 def page_words(kb: KnowledgeBase, questions: Sequence[Question], chosen: Mapping[str, Any]) -> str:
-    """The answers of a shared page (question id -> value) in a few words: "No to all 6", or
-    each answer that is not the most common one named ("Yes: Chest pain; No to the other 5")."""
-    words = [answer_words(kb, q, chosen.get(q.id)) for q in questions]
+    """The answers of a shared page (question id -> value) in a few words. Other questions are
+    each named with their answer ("How it started: Suddenly"); Yes / No / Not sure questions are
+    summed up: "No to all 6", or each answer that is not the most common one named ("Yes: Chest
+    pain; No to the other 5")."""
+    if len(questions) == 1:
+        return answer_words(kb, questions[0], chosen.get(questions[0].id))
+    parts = [
+        f"{q.short}: {answer_words(kb, q, chosen.get(q.id))}"
+        for q in questions
+        if q.kind != "symptom"
+    ]
+    signs = [q for q in questions if q.kind == "symptom"]
+    if signs:
+        parts.append(_signs_words(kb, signs, chosen))
+    return "; ".join(parts)
+
+
+def _signs_words(kb: KnowledgeBase, signs: Sequence[Question], chosen: Mapping[str, Any]) -> str:
+    words = [answer_words(kb, q, chosen.get(q.id)) for q in signs]
     common = max(dict.fromkeys(words), key=words.count)
     if words.count(common) == len(words):
         if len(words) == 1:
-            return common
+            return f"{signs[0].short}: {common}"
         return _("{answer} to all {count}").format(answer=common, count=len(words))
     named: dict[str, list[str]] = {}
-    for question, word in zip(questions, words, strict=True):
+    for question, word in zip(signs, words, strict=True):
         if word != common:
             named.setdefault(word, []).append(question.short)
     parts = [f"{word}: {', '.join(shorts)}" for word, shorts in named.items()]
