@@ -364,10 +364,24 @@ def on_screen(program: str, args: list[str], words: str) -> float:
 
 
 def first_question() -> float:
+    """The first question on screen, once Enter is pressed at the prompt to start (the time to
+    that prompt counts; the person's reading does not)."""
+    import pexpect
+
     from triage import knowledge
+    from triage.session import READY
 
     first = " ".join(knowledge.load().questions[0].text.split()[:4])
-    return on_screen(TRIAGE, ["quiz"], first)
+    start = time.perf_counter()
+    child = pexpect.spawn(
+        TRIAGE, ["quiz"], env=ENV, encoding="utf-8", timeout=30, dimensions=(60, 200)
+    )
+    child.expect_exact(" ".join(READY.split()[:4]))
+    child.send("\r")
+    child.expect_exact(first)
+    elapsed = time.perf_counter() - start
+    child.terminate(force=True)
+    return elapsed
 
 
 def first_words() -> float:

@@ -67,10 +67,14 @@ class Script:
         self.reviews: list[list[ReviewRow]] = []
         self.messages: list[str] = []
         self.shown: list[str] = []
+        self.readied: list[str] = []  # the prompts to start, before the first question
         self.warned: list[list[str]] = []  # per page: the questions warned about as it was left
 
     def show(self, text: str) -> None:
         self.shown.append(text)
+
+    def ready(self, message: str) -> None:
+        self.readied.append(message)
 
     def value(self, question: Any) -> Any:
         if question.id == self.stop_at:

@@ -251,8 +251,14 @@ class Typist(PromptAsker):
         form.key = key  # type: ignore[method-assign]
         return super().run_form(form)
 
+    def ready(self, message: str) -> None:
+        self.texts.append(message)
+        super().ready(message)
+
     def _ready(self) -> None:
-        assert self.form is not None
+        if self.form is None:  # the prompt to start, before the first question
+            self.pipe.send_text(ENTER)
+            return
         self._keep(self.form)
         self.pipe.send_text(self._next_key(self.form))
 
@@ -509,6 +515,8 @@ def test_a_german_quiz_in_a_pseudo_terminal_to_the_saved_summary(
     )
     transcript = io.StringIO()
     child.logfile_read = transcript
+    child.expect("um mit den Fragen zu beginnen")  # the prompt to start, after the welcome
+    child.send(ENTER)
     child.expect("Frage 1 von etwa")
     pending = {plan.id: page_pattern(plan) for plan in quiz.pages(shown_kb)}
     while True:

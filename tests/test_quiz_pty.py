@@ -20,6 +20,7 @@ import pexpect
 import pytest
 
 from triage import prompts, quiz
+from triage import session as sessions
 from triage.knowledge import KnowledgeBase
 from triage.models import Level
 
@@ -79,6 +80,12 @@ def wait_for_text(child: pexpect.spawn, text: str, timeout: float = TIMEOUT) -> 
             seen += child.read_nonblocking(4096, timeout=0.5)
 
 
+def start(child: pexpect.spawn) -> None:
+    """The prompt to start, after the welcome: wait for it, then press Enter."""
+    wait_for_text(child, "".join(sessions.READY.split()))
+    child.send(ENTER)
+
+
 def finish(child: pexpect.spawn) -> int:
     child.expect(pexpect.EOF)
     child.close()
@@ -103,6 +110,7 @@ def answer_pages(child: pexpect.spawn, kb: KnowledgeBase, done: set[str] = froze
 
 def test_an_ordinary_quiz_in_14_screens_saved_and_reassessed_the_same(kb, tmp_path) -> None:
     child = spawn(tmp_path, "quiz", "--save", "mine.json")
+    start(child)
     asked = answer_pages(child, kb)
     assert len(asked) + 1 <= 15  # and the review
     child.send(ENTER)  # the first line of the review: show my result
@@ -137,6 +145,11 @@ def test_a_stray_enter_during_start_up_answers_nothing(kb, tmp_path) -> None:
     first = quiz.pages(kb)[0]
     child = spawn(tmp_path)  # bare `triage` starts the quiz
     child.send(ENTER + "y" + ENTER)  # typed while the program starts
+    wait_for_text(child, "".join(sessions.READY.split()))
+    # the early Enter did not start the questions: the welcome stays until Enter is pressed now
+    child.expect(pexpect.TIMEOUT, timeout=1.5)
+    assert "Question 1" not in child.before
+    child.send(ENTER)
     child.expect(page_pattern(first))
     child.expect(pexpect.TIMEOUT, timeout=1.5)  # let anything typed early take effect
     drawn = child.before
@@ -156,6 +169,7 @@ def test_a_stray_enter_during_start_up_answers_nothing(kb, tmp_path) -> None:
 def test_a_yes_that_stops_the_quiz_is_named_first_and_can_be_taken_back(kb, tmp_path) -> None:
     first, second = quiz.pages(kb)[:2]
     child = spawn(tmp_path, "quiz")
+    start(child)
     child.expect(page_pattern(first))
     child.send("nnn" + ENTER)
     child.expect(page_pattern(second))
@@ -181,6 +195,7 @@ def test_a_confirmed_emergency_answer_stops_the_quiz_with_the_emergency_advice(k
     rules = quiz.emergency_rules(kb, {"symptoms": {question.id: "yes"}})
     assert rules, "the first question is an emergency sign"
     child = spawn(tmp_path)
+    start(child)
     child.expect(page_pattern(first))
     child.send("y")
     child.expect("told to call the emergency number")
@@ -201,6 +216,7 @@ def test_a_confirmed_emergency_answer_stops_the_quiz_with_the_emergency_advice(k
 def test_ctrl_c_keeps_the_answers_and_resume_finishes_the_quiz(kb, tmp_path) -> None:
     first, second = quiz.pages(kb)[:2]
     child = spawn(tmp_path, "quiz")
+    start(child)
     child.expect(page_pattern(first))
     child.send("nnn" + ENTER)
     child.expect(page_pattern(second))
@@ -234,7 +250,9 @@ def test_a_narrow_terminal_draws_the_quiz_without_error(kb, tmp_path, columns) -
     # So narrow that the help under the screen fills most of it: the page scrolls to the
     # question, and the keys still work.
     child = spawn(tmp_path, "quiz", columns=columns, rows=20)
-    wait_for_text(child, "".join(kb.info.disclaimer.split())[-20:])  # then the first page
+    wait_for_text(child, "".join(kb.info.disclaimer.split())[-20:])
+    child.expect(pexpect.TIMEOUT, timeout=1.5)  # the prompt to start (too narrow to read)
+    child.send(ENTER)  # then the first page
     child.expect(pexpect.TIMEOUT, timeout=1.5)
     child.send("nnn" + ENTER)
     child.expect(pexpect.TIMEOUT, timeout=1.5)

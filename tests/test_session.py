@@ -697,3 +697,32 @@ def test_a_long_text_comes_a_screen_at_a_time(kb, monkeypatch) -> None:
     whole = io.StringIO()  # the first screen of a result cannot be skipped: q does nothing
     prompt_asker(kb, "q \r", whole, "page", text, skippable=False)
     assert whole.getvalue().split() == text.split()
+
+
+def test_the_welcome_waits_for_enter_before_the_first_question(kb, tmp_path) -> None:
+    script = SessionScript(keys=["q"])
+    session(kb, script, tmp_path).run()
+    assert script.readied == [sessions._(sessions.READY)]
+    welcome = next(text for text in script.shown if kb.info.disclaimer.split()[0] in text)
+    assert script.shown.index(welcome) == 0  # the welcome and disclaimer, then the prompt
+
+
+def test_a_resumed_quiz_goes_on_without_the_prompt_to_start(kb, tmp_path) -> None:
+    resume = tmp_path / "resume.json"
+    resume.write_text(json.dumps({"resume": 1, "answers": {"age": 40}}))
+    script = SessionScript(keys=["q"])
+    session(kb, script, tmp_path, resume_from=resume).run()
+    assert script.readied == [] and script.pages
+
+
+def test_the_prompt_to_start_throws_away_keys_typed_before_it(kb) -> None:
+    with create_pipe_input() as pipe:
+        pipe.send_text("\r\r\r")  # Enter pressed while the program starts: thrown away
+        asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
+        asker.on_ready = pipe.close  # nothing typed once it is drawn: the input ends
+        with pytest.raises(quiz.QuizInterrupted):
+            asker.ready(sessions.READY)
+    with create_pipe_input() as pipe:
+        asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
+        asker.on_ready = lambda: pipe.send_text("\r")  # Enter once it is drawn: start
+        asker.ready(sessions.READY)

@@ -30,6 +30,7 @@ import pytest
 
 from tests.conftest import load_scenario, scenario_files
 from triage import outcome, quiz, render
+from triage import session as sessions
 from triage.knowledge import KnowledgeBase
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX only")
@@ -89,12 +90,19 @@ def page_pattern(plan: quiz.PagePlan) -> str:
     return pattern(plan.title or plan.questions[0].text)
 
 
+def start(child: pexpect.spawn) -> None:
+    """The prompt to start, after the welcome: wait for it, then press Enter."""
+    child.expect(pattern(sessions.READY))
+    child.send(ENTER)
+
+
 def answer_no(child: pexpect.spawn, kb: KnowledgeBase, how_many: int) -> list[str]:
     """Answer "No" to every question of the first pages (warning signs); return the ids of
     those questions, then wait for the next page to be on screen."""
     plans = quiz.pages(kb)
     asked = [question.id for plan in plans[:how_many] for question in plan.questions]
     assert all(kb.questions_by_id[name].kind == "symptom" for name in asked)
+    start(child)
     for plan in plans[:how_many]:
         child.expect(page_pattern(plan))
         child.send(ALL_NO)
@@ -194,13 +202,13 @@ def test_a_signal_during_the_save_finishes_it_and_leaves_no_temporary_file(
 # A crash inside a prompt, a 1-column terminal
 
 
-CRASH_AT_THIRD_PROMPT = """
+CRASH_AT_FOURTH_PROMPT = """
 from prompt_toolkit.application import Application
 real_run = Application.run
 prompts = []
 def failing_run(self, *args, **kwargs):
     prompts.append(1)
-    if len(prompts) == 3:
+    if len(prompts) == 4:
         raise RuntimeError("the prompt broke")
     return real_run(self, *args, **kwargs)
 Application.run = failing_run
@@ -208,10 +216,11 @@ Application.run = failing_run
 
 
 def test_a_crash_inside_a_prompt_keeps_the_answers_then_reports_it(kb, tmp_path) -> None:
-    child = spawn(tmp_path, "quiz", wrapper=CRASH_AT_THIRD_PROMPT)
+    child = spawn(tmp_path, "quiz", wrapper=CRASH_AT_FOURTH_PROMPT)
     plans = quiz.pages(kb)
     asked = [question.id for plan in plans[:2] for question in plan.questions]
-    for plan in plans[:2]:  # two pages answered; the third prompt breaks
+    start(child)  # the first prompt
+    for plan in plans[:2]:  # two pages answered; the fourth prompt breaks
         child.expect(page_pattern(plan))
         child.send(ALL_NO)
     child.expect(r"--resume (\S+\.json)")
@@ -552,6 +561,7 @@ def test_going_back_from_the_emergency_stop_in_a_real_terminal(kb, tmp_path) -> 
     first = plans[0].questions[0]
     assert quiz.emergency_rules(kb, {"symptoms": {first.id: "yes"}}), "an emergency sign"
     child = spawn(tmp_path, "quiz")
+    start(child)
     child.expect(page_pattern(plans[0]))
     child.send("y")  # Yes to the first question: the page says what it means ...
     child.expect("told to call the emergency number")

@@ -346,6 +346,7 @@ def test_the_quiz_welcome_is_printed_once_with_a_cold_and_a_warm_cache(cache_hom
     import pexpect
 
     from triage import knowledge, quiz
+    from triage.session import READY
 
     kb = knowledge.load()
     welcome = re.escape(" ".join((kb.info.welcome or "").split()[:6]))
@@ -365,8 +366,10 @@ def test_the_quiz_welcome_is_printed_once_with_a_cold_and_a_warm_cache(cache_hom
             encoding="utf-8",
             timeout=60,
         )
-        child.expect(page)
+        child.expect(re.escape(" ".join(READY.split()[:4])))  # the prompt to start
         shown.append(" ".join(child.before.split()))
+        child.send("\r")
+        child.expect(page)
         child.sendcontrol("c")
         child.expect(pexpect.EOF)
         child.close()

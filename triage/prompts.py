@@ -932,9 +932,28 @@ class PromptAsker:
                 return
         self.show("\n".join(lines))
 
+    def ready(self, message: str) -> None:
+        """Wait for Enter before the first question, so that the welcome and the disclaimer
+        are read before the questions push them off the screen. Keys typed before this prompt
+        is drawn (a stray Enter while the program starts) are thrown away."""
+        self._one_key(self._fill(message, self._screen_width()), {}, enter="go", fresh=True)
+
     def _key(self, message: str, keys: dict[str, str], *, enter: str, erase: bool = False) -> str:
         """A prompt that takes one key: a key of `keys` (either case), Enter (and, for "more",
         the space bar); other keys do nothing. Ctrl-C and Ctrl-D stop the quiz as elsewhere."""
+        return self._one_key(message, keys, enter=enter, erase=erase)
+
+    def _one_key(
+        self,
+        message: str,
+        keys: dict[str, str],
+        *,
+        enter: str,
+        erase: bool = False,
+        fresh: bool = False,
+    ) -> str:
+        """`_key`; with `fresh`, keys typed before it is drawn are thrown away, as on the
+        question screens (and `on_ready` is called once it is drawn)."""
         from prompt_toolkit import PromptSession
         from prompt_toolkit.keys import Keys
 
@@ -962,7 +981,13 @@ class PromptAsker:
         prompt: PromptSession[str] = PromptSession(
             message + " ", key_bindings=bindings, erase_when_done=erase, **self.io
         )
-        return str(self._run(questionary.Question(prompt.app)))
+        if not fresh:
+            return str(self._run(questionary.Question(prompt.app)))
+        discard_typeahead(prompt.app.input)
+        try:
+            return str(prompt.app.run(pre_run=self.on_ready))
+        except (KeyboardInterrupt, EOFError):
+            raise QuizInterrupted from None
 
     # Generic interface wording for the pages of a long text.
     PAGE_MORE = N_("-- more: Enter or the space bar for the next page, q to skip the rest --")

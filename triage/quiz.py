@@ -109,6 +109,9 @@ class Asker(Protocol):
 
     # -- the screens around the questions (triage.session) -----------------------------------
 
+    def ready(self, message: str) -> None:
+        """Wait until the person says they are ready for the first question (Enter)."""
+
     def choose(self, message: str, options: Sequence[tuple[str, str]]) -> str:
         """One of the keys of `options` ((key, what it does) pairs, all shown), pressed once;
         Enter chooses the first."""

@@ -52,6 +52,7 @@ KEYS_HELP = N_(
     "check and change every answer. Ctrl-C stops at any time and keeps your answers so that you "
     "can continue later."
 )
+READY = N_("When you have read this, press Enter to start the questions.")
 STOPPED_HERE = N_("The quiz stopped here: one of your answers can be a sign of an emergency.")
 WHAT_NEXT = N_("What next? Press a key (Enter: the first):")
 NOT_SAVED = N_("Not saved.")
@@ -234,6 +235,8 @@ class Session:
         self.ui.show("\n\n".join(self._wrap(prose(part)) for part in parts if part))
         if self.set_aside:
             self.tell_set_aside()
+        if self.resume_from is None:  # a resumed quiz goes on where it stopped
+            self.ui.ready(_(READY))
 
     def tell_set_aside(self) -> None:
         """Resumed answers that no longer apply: say which and why before going on, and keep
