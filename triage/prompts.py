@@ -936,7 +936,8 @@ class PromptAsker:
         """Wait for Enter before the first question, so that the welcome and the disclaimer
         are read before the questions push them off the screen. Keys typed before this prompt
         is drawn (a stray Enter while the program starts) are thrown away."""
-        self._one_key(self._fill(message, self._screen_width()), {}, enter="go", fresh=True)
+        text = "\n" + self._fill(message, self._screen_width())  # a blank line above
+        self._one_key(text, {}, enter="go", fresh=True)
 
     def _key(self, message: str, keys: dict[str, str], *, enter: str, erase: bool = False) -> str:
         """A prompt that takes one key: a key of `keys` (either case), Enter (and, for "more",

@@ -232,7 +232,8 @@ class Session:
         if self.resume_from is not None:
             continuing = _("Continuing the quiz saved in {file}.")
             parts.append(continuing.format(file=one_line(self.resume_from)))
-        self.ui.show("\n\n".join(self._wrap(prose(part)) for part in parts if part))
+        above = "\n" if self.welcomed else ""  # a blank line under the welcome printed before
+        self.ui.show(above + "\n\n".join(self._wrap(prose(part)) for part in parts if part))
         if self.set_aside:
             self.tell_set_aside()
         if self.resume_from is None:  # a resumed quiz goes on where it stopped
