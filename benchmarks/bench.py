@@ -349,14 +349,21 @@ def run_measured(command: list[str]) -> tuple[float, float]:
     return float(elapsed), int(peak_kb) / 1024
 
 
-def on_screen(program: str, args: list[str], words: str) -> float:
-    """Seconds from starting `program` in a pseudo-terminal until `words` are on its screen."""
+def on_screen(program: str, args: list[str], words: str, *, enter_at: str | None = None) -> float:
+    """Seconds from starting `program` in a pseudo-terminal until `words` are on its screen;
+    with `enter_at`, Enter is pressed as soon as that text is on the screen (the time a person
+    takes to read it is not counted). Cursor-position requests are switched off: a terminal
+    answers them at once, pexpect never does (each would cost prompt_toolkit a wait)."""
     import pexpect
 
+    env = {**ENV, "PROMPT_TOOLKIT_NO_CPR": "1"}
     start = time.perf_counter()
     child = pexpect.spawn(
-        program, args, env=ENV, encoding="utf-8", timeout=30, dimensions=(60, 200)
+        program, args, env=env, encoding="utf-8", timeout=30, dimensions=(60, 200)
     )
+    if enter_at is not None:
+        child.expect_exact(enter_at)
+        child.send("\r")
     child.expect_exact(words)
     elapsed = time.perf_counter() - start
     child.terminate(force=True)
@@ -364,24 +371,12 @@ def on_screen(program: str, args: list[str], words: str) -> float:
 
 
 def first_question() -> float:
-    """The first question on screen, once Enter is pressed at the prompt to start (the time to
-    that prompt counts; the person's reading does not)."""
-    import pexpect
-
+    """The first question on screen, Enter pressed at the prompt to start as soon as it shows."""
     from triage import knowledge
     from triage.session import READY
 
     first = " ".join(knowledge.load().questions[0].text.split()[:4])
-    start = time.perf_counter()
-    child = pexpect.spawn(
-        TRIAGE, ["quiz"], env=ENV, encoding="utf-8", timeout=30, dimensions=(60, 200)
-    )
-    child.expect_exact(" ".join(READY.split()[:4]))
-    child.send("\r")
-    child.expect_exact(first)
-    elapsed = time.perf_counter() - start
-    child.terminate(force=True)
-    return elapsed
+    return on_screen(TRIAGE, ["quiz"], first, enter_at=" ".join(READY.split()[:4]))
 
 
 def first_words() -> float:
