@@ -26,14 +26,13 @@ from triage.errors import InputError
 from triage.knowledge import KnowledgeBase
 from triage.models import Answers, Cause, Level, PainType
 
+# Answers that make rules fire (a fever), with a number and a choice to break in a response
 ANSWERS = {
-    "age": 58,
-    "location": ["lower_back", "flank"],
-    "radiation": ["groin"],
+    "age": 40,
+    "location": ["lower_back"],
     "duration": "1_to_4_weeks",
-    "onset": "sudden",
-    "intensity": 8,
-    "symptoms": {"pain_in_waves": "yes", "fever": "unsure", "bladder_bowel": "no"},
+    "onset": "gradual",
+    "symptoms": {"fever": "yes", "night_pain": "unsure"},
 }
 RESULT_KEYS = ("triage", "pain_type", "suspected")
 
