@@ -132,6 +132,12 @@ def knowledge_texts(directory: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def english_words() -> set[str]:
+    return english_vocabulary()
+
+
+def english_vocabulary() -> set[str]:
+    """The English words that must not be on a German screen (also used by
+    tests/test_german_messages.py)."""
     pytest.importorskip("babel", reason="Babel (pyproject [test]) reads the catalogue")
     english: set[str] = set()
     german: set[str] = set()

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from triage.i18n import _
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, REQUIRED_FIELDS, SYMPTOMS
 
 NOT_ANSWERED = "not_answered"
@@ -114,10 +115,11 @@ def answer_of(answers: Mapping[str, Any], field: str) -> Any:
 def parse(data: Any, path: str = "when") -> Condition:
     """Parse the YAML form of a condition; raise ConditionError naming the path on any problem."""
     if not isinstance(data, dict) or len(data) != 1:
-        raise ConditionError(
-            f"{path}: a condition is a mapping with exactly one key (a field name, 'all', 'any' "
-            f"or 'at_least'), got {data!r}"
+        problem = _(
+            "{path}: a condition is a mapping with exactly one key (a field name, 'all', 'any' "
+            "or 'at_least'), got {value}"
         )
+        raise ConditionError(problem.format(path=path, value=repr(data)))
     ((key, value),) = data.items()
     if key in ("all", "any"):
         parts = _parse_list(value, f"{path}.{key}")
@@ -129,17 +131,19 @@ def parse(data: Any, path: str = "when") -> Condition:
 
 def _parse_list(value: Any, path: str) -> tuple[Condition, ...]:
     if not isinstance(value, list) or not value:
-        raise ConditionError(f"{path}: expected a non-empty list of conditions")
+        raise ConditionError(_("{path}: expected a non-empty list of conditions").format(path=path))
     return tuple(parse(item, f"{path}[{i}]") for i, item in enumerate(value))
 
 
 def _parse_at_least(value: Any, path: str) -> AtLeast:
     if not isinstance(value, dict) or set(value) != {"count", "of"}:
-        raise ConditionError(f"{path}: expected {{count: N, of: [conditions]}}")
+        problem = _("{path}: expected {{count: N, of: [conditions]}}")
+        raise ConditionError(problem.format(path=path))
     parts = _parse_list(value["of"], f"{path}.of")
     count = value["count"]
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= len(parts):
-        raise ConditionError(f"{path}.count: must be a whole number from 1 to {len(parts)}")
+        problem = _("{path}.count: must be a whole number from 1 to {high}")
+        raise ConditionError(problem.format(path=path, high=len(parts)))
     return AtLeast(count, parts)
 
 
@@ -149,30 +153,36 @@ def _parse_leaf(field: str, value: Any, path: str) -> Leaf:
         return Leaf(field, bounds=_parse_bounds(value, where))
     allowed = allowed_values(field)
     if allowed is None:
-        raise ConditionError(f"{where}: unknown field; known fields: {', '.join(known_fields())}")
+        problem = _("{where}: unknown field; known fields: {known}")
+        raise ConditionError(problem.format(where=where, known=", ".join(known_fields())))
     values = tuple(value) if isinstance(value, list) else (value,)
     if not values:
-        raise ConditionError(f"{where}: expected a value or a non-empty list of values")
+        problem = _("{where}: expected a value or a non-empty list of values")
+        raise ConditionError(problem.format(where=where))
     for item in values:
         if field in SYMPTOMS and item == "no":
-            raise ConditionError(
-                f"{where}: a condition may not test for 'no' (an unasked symptom counts as no, "
+            problem = _(
+                "{where}: a condition may not test for 'no' (an unasked symptom counts as no, "
                 "so it would fire on missing answers); test for yes or unsure"
             )
+            raise ConditionError(problem.format(where=where))
         if item not in allowed:
+            problem = _("{where}: {value} is not an allowed value; allowed: {allowed}")
             raise ConditionError(
-                f"{where}: {item!r} is not an allowed value; allowed: {', '.join(allowed)}"
+                problem.format(where=where, value=repr(item), allowed=", ".join(allowed))
             )
     return Leaf(field, values=tuple(dict.fromkeys(str(v) for v in values)))
 
 
 def _parse_bounds(value: Any, where: str) -> tuple[tuple[str, int], ...]:
     if not isinstance(value, dict) or not value or not set(value) <= set(NUMBER_TESTS):
-        raise ConditionError(f"{where}: expected comparisons such as {{gte: 70}} or {{lt: 16}}")
+        problem = _("{where}: expected comparisons such as {{gte: 70}} or {{lt: 16}}")
+        raise ConditionError(problem.format(where=where))
     low, high = NUMBER_FIELDS[where.rsplit(".", 1)[-1]]
     for op, number in value.items():
         if not isinstance(number, int) or isinstance(number, bool) or not low <= number <= high:
-            raise ConditionError(f"{where}.{op}: must be a whole number from {low} to {high}")
+            problem = _("{where}.{op}: must be a whole number from {low} to {high}")
+            raise ConditionError(problem.format(where=where, op=op, low=low, high=high))
     return tuple(sorted(value.items()))
 
 

@@ -15,10 +15,18 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from triage.errors import KnowledgeError, Problem
+from triage.i18n import N_, _
+from triage.knowledge import validation_message
 from triage.yamlfile import read_yaml
 
 FILE = "coverage.yaml"
 ID_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
+# One whole sentence per kind of id, so that a translation can fit its grammar to each.
+DUPLICATE = {"list": N_("duplicate list id"), "item": N_("duplicate item id")}
+UNKNOWN = {
+    "source": N_("unknown source id {value}; known: {known}"),
+    "list": N_("unknown list id {value}; known: {known}"),
+}
 
 
 class _Strict(BaseModel):
@@ -47,8 +55,10 @@ class CoverageItem(_Strict):
     def _covered_or_explained(self) -> CoverageItem:
         if bool(self.covered_by) == bool(self.not_covered):
             raise ValueError(
-                "give either 'covered_by' (the rule ids that cover it) or 'not_covered' "
-                "(why no rule does), not both and not neither"
+                _(
+                    "give either 'covered_by' (the rule ids that cover it) or 'not_covered' "
+                    "(why no rule does), not both and not neither"
+                )
             )
         return self
 
@@ -87,7 +97,8 @@ def _load(directory: Path) -> tuple[Coverage | None, list[Problem]]:
     lists = _entries(raw, "lists", AuditedList, problems)
     items = _entries(raw, "items", CoverageItem, problems)
     for key in sorted(set(raw) - {"lists", "items"}):
-        problems.append(Problem(FILE, None, f"{key}: unknown key; expected 'lists' and 'items'"))
+        text = _("{key}: unknown key; expected 'lists' and 'items'").format(key=key)
+        problems.append(Problem(FILE, None, text))
     rules = _ids(directory / "rules.yaml", "rules")
     sources = _ids(directory / "sources.yaml", "sources")
     problems += _cross_references(lists, items, rules, sources)
@@ -100,11 +111,12 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     try:
         raw = read_yaml(path)
     except FileNotFoundError:
-        return None, [Problem(FILE, None, "file is missing")]
+        return None, [Problem(FILE, None, _("file is missing"))]
     except Exception as error:  # YAML syntax or I/O: one problem, never a traceback
-        return None, [Problem(FILE, None, f"cannot be read: {' '.join(str(error).split())}")]
+        text = _("cannot be read: {reason}").format(reason=" ".join(str(error).split()))
+        return None, [Problem(FILE, None, text)]
     if not isinstance(raw, dict):
-        return None, [Problem(FILE, None, "expected top-level 'lists:' and 'items:'")]
+        return None, [Problem(FILE, None, _("expected top-level 'lists:' and 'items:'"))]
     return raw, []
 
 
@@ -114,7 +126,9 @@ def _entries(
     """The valid entries of one top-level list; each invalid one adds its problems."""
     entries = raw.get(key)
     if not isinstance(entries, list) or not entries:
-        problems.append(Problem(FILE, None, f"expected a non-empty '{key}:' list"))
+        problems.append(
+            Problem(FILE, None, _("expected a non-empty '{key}:' list").format(key=key))
+        )
         return []
     valid = []
     for index, entry in enumerate(entries):
@@ -124,8 +138,10 @@ def _entries(
         except ValidationError as error:
             for detail in error.errors():
                 where = ".".join(str(part) for part in detail["loc"])
-                text = f"{where}: {detail['msg']}" if where else detail["msg"]
-                problems.append(Problem(FILE, str(name or f"{key} entry {index + 1}"), text))
+                message = validation_message(detail)
+                text = f"{where}: {message}" if where else message
+                entry_name = _("{key} entry {number}").format(key=key, number=index + 1)
+                problems.append(Problem(FILE, str(name or entry_name), text))
     return valid
 
 
@@ -156,7 +172,7 @@ def _cross_references(
         if sources is not None and audited.source not in sources:
             problems.append(Problem(FILE, audited.id, _unknown("source", audited.source, sources)))
         if audited.id not in listed:
-            problems.append(Problem(FILE, audited.id, "the list has no items"))
+            problems.append(Problem(FILE, audited.id, _("the list has no items")))
     missing: dict[str, list[str]] = {}
     for item in items:
         if item.list not in list_ids:
@@ -166,9 +182,11 @@ def _cross_references(
                 missing.setdefault(rule, []).append(item.id)
     # One problem per unknown rule (a renamed rule is cited by many items), naming the items.
     for rule, cited_by in missing.items():
-        text = f"unknown rule id {rule!r} in covered_by (also cited by: {', '.join(cited_by[1:])})"
+        text = _("unknown rule id {rule} in covered_by (also cited by: {items})").format(
+            rule=repr(rule), items=", ".join(cited_by[1:])
+        )
         if len(cited_by) == 1:
-            text = f"unknown rule id {rule!r} in covered_by"
+            text = _("unknown rule id {rule} in covered_by").format(rule=repr(rule))
         problems.append(Problem(FILE, cited_by[0], text))
     return problems
 
@@ -178,10 +196,10 @@ def _duplicates(kind: str, ids: list[str]) -> list[Problem]:
     problems = []
     for entry in ids:
         if entry in seen:
-            problems.append(Problem(FILE, entry, f"duplicate {kind} id"))
+            problems.append(Problem(FILE, entry, _(DUPLICATE[kind])))
         seen.add(entry)
     return problems
 
 
 def _unknown(kind: str, value: str, known: set[str]) -> str:
-    return f"unknown {kind} id {value!r}; known: {', '.join(sorted(known)) or 'none'}"
+    return _(UNKNOWN[kind]).format(value=repr(value), known=", ".join(sorted(known)) or _("none"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from triage import __version__
 from triage.errors import InputError
+from triage.i18n import _
 from triage.inputs import SHOWN, as_json
 from triage.knowledge import KnowledgeBase
 from triage.models import SCHEMA_VERSION, Answers, AssessmentDocument, Metadata, Result
@@ -52,11 +53,9 @@ def created(document: AssessmentDocument, name: str) -> str | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
+        problem = _("{value} is not a date and time such as 2025-01-15T10:30:00+01:00")
         raise InputError(
-            name,
-            f"{one_line(as_json(text), SHOWN)} is not a date and time such as "
-            "2025-01-15T10:30:00+01:00",
-            "metadata.created",
+            name, problem.format(value=one_line(as_json(text), SHOWN)), "metadata.created"
         ) from None
     if moment.tzinfo is None:
         moment = moment.astimezone()  # a naive time is local time; an aware one stays as written
@@ -81,25 +80,31 @@ def result_change(document: AssessmentDocument, result: Result) -> str | None:
         return None
     today = result.model_dump(mode="json")
     changes = []
+    # TRANSLATORS: {key} is a key of the result (triage, pain_type, suspected), kept as it is
+    changed = _("{key} {before} -> {after}")
     for key in ("triage", "pain_type"):
         if stored.get(key) != today[key]:
-            changes.append(f"{key} {_shown(stored.get(key)) or 'none'} -> {today[key]}")
+            before = _shown(stored.get(key)) or _("none")
+            changes.append(changed.format(key=key, before=before, after=today[key]))
     if _names(stored.get("suspected")) != _names(today["suspected"]):
+        before, after = _listed(stored.get("suspected")), _listed(today["suspected"])
+        changes.append(changed.format(key="suspected", before=before, after=after))
+    firing, fired = _rules(today), _rules(stored)
+    if firing - fired:
+        changes.append(_("rules now firing: {ids}").format(ids=", ".join(sorted(firing - fired))))
+    if fired - firing:
         changes.append(
-            f"suspected {_listed(stored.get('suspected'))} -> {_listed(today['suspected'])}"
+            _("rules no longer firing: {ids}").format(ids=", ".join(sorted(fired - firing)))
         )
-    before, after = _rules(stored), _rules(today)
-    if after - before:
-        changes.append(f"rules now firing: {', '.join(sorted(after - before))}")
-    if before - after:
-        changes.append(f"rules no longer firing: {', '.join(sorted(before - after))}")
     if not changes:
         return None
-    saved_with = _shown(stored.get("ruleset") or document.metadata.ruleset) or "an unknown rule set"
-    return (
-        f"the saved result (from {saved_with}) differs from what today's rules ({result.ruleset}) "
-        f"conclude: {'; '.join(changes)}; showing today's result"
-    )
+    # TRANSLATORS: fills {saved_with} in "the saved result (from {saved_with}) differs ..."
+    unknown = _("an unknown rule set")
+    saved_with = _shown(stored.get("ruleset") or document.metadata.ruleset) or unknown
+    return _(
+        "the saved result (from {saved_with}) differs from what today's rules ({ruleset}) "
+        "conclude: {changes}; showing today's result"
+    ).format(saved_with=saved_with, ruleset=result.ruleset, changes="; ".join(changes))
 
 
 def _shown(value: Any) -> str:
@@ -113,7 +118,7 @@ def _names(values: Any) -> set[str]:
 
 
 def _listed(values: Any) -> str:
-    return ", ".join(sorted(_names(values))) or "none"
+    return ", ".join(sorted(_names(values))) or _("none")
 
 
 def _rules(result: dict[str, Any]) -> set[str]:

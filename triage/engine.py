@@ -51,6 +51,7 @@ from triage.conditions import (
     Leaf,
 )
 from triage.errors import EngineError, Problem
+from triage.i18n import _
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS
 from triage.unsure import accepting_unsure, unsure_level
 
@@ -141,7 +142,8 @@ class Program:
         (each fired rule costs a round trip through the C core, and durable-rules allows only
         256 rules on one test)."""
         if depth(condition) > MAX_DEPTH:
-            text = f"condition nested too deeply for the rule engine: at most {MAX_DEPTH} levels"
+            text = _("condition nested too deeply for the rule engine: at most {limit} levels")
+            text = text.format(limit=MAX_DEPTH)
             self.refused.append(Problem(file, item, text))
             return
         test = _test(condition, self)
@@ -424,8 +426,10 @@ def program_problems(program: Program) -> list[Problem]:
             Problem(
                 program.file,
                 None,
-                f"too many rules for the rule engine: {len(program.entries)} (with their "
-                f"'Not sure' forms and self-help texts; durable-rules allows {MAX_RULES})",
+                _(
+                    "too many rules for the rule engine: {count} (with their 'Not sure' forms "
+                    "and self-help texts; durable-rules allows {limit})"
+                ).format(count=len(program.entries), limit=MAX_RULES),
             )
         )
         return problems  # the network of so many rules is not worth modelling
@@ -434,7 +438,8 @@ def program_problems(program: Program) -> list[Problem]:
     for name, entry in program.entries.items():
         groups = _groups(entry.test)
         if groups > MAX_GROUPS:  # `add` counts such conditions instead: a compiler bug
-            text = f"compiled with {groups} 'all'/'any' groups, durable-rules takes {MAX_GROUPS}"
+            text = _("compiled with {count} 'all'/'any' groups, durable-rules takes {limit}")
+            text = text.format(count=groups, limit=MAX_GROUPS)
             problems.append(Problem(entry.file, entry.item, text))
         network.add_rule(name, entry.test)
     problems += _network_problems(program, network)
@@ -444,8 +449,10 @@ def program_problems(program: Program) -> list[Problem]:
             Problem(
                 program.file,
                 None,
-                f"the answers would need {properties} entries in the rule engine, at most "
-                f"{MAX_FACT_PROPERTIES}: fewer answers counted by at_least",
+                _(
+                    "the answers would need {count} entries in the rule engine, at most "
+                    "{limit}: fewer answers counted by at_least"
+                ).format(count=properties, limit=MAX_FACT_PROPERTIES),
             )
         )
     return problems
@@ -459,9 +466,13 @@ def _network_problems(program: Program, network: _Network) -> list[Problem]:
                 Problem(
                     program.file,
                     None,
-                    f"too many different tests of the answers for the rule engine: "
-                    f"{max(node.tests, node.anys)} follow one test, at most "
-                    f"{min(MAX_TESTS_AFTER_ONE, MAX_ANY_AFTER_ONE)} (durable-rules)",
+                    _(
+                        "too many different tests of the answers for the rule engine: {count} "
+                        "follow one test, at most {limit} (durable-rules)"
+                    ).format(
+                        count=max(node.tests, node.anys),
+                        limit=min(MAX_TESTS_AFTER_ONE, MAX_ANY_AFTER_ONE),
+                    ),
                 )
             )
         if len(node.rules) > MAX_RULES_AT_ONE:
@@ -471,8 +482,10 @@ def _network_problems(program: Program, network: _Network) -> list[Problem]:
                 Problem(
                     entries[0].file,
                     None,
-                    f"{len(node.rules)} rules test exactly the same answers ({ids}, ...); "
-                    f"the rule engine allows {MAX_RULES_AT_ONE}",
+                    _(
+                        "{count} rules test exactly the same answers ({ids}, ...); the rule "
+                        "engine allows {limit}"
+                    ).format(count=len(node.rules), ids=ids, limit=MAX_RULES_AT_ONE),
                 )
             )
     return problems[:10]
@@ -509,7 +522,8 @@ class _Ruleset:
         try:
             self.handle = core.create_ruleset(f"triage_{next(_ruleset_numbers)}", text)
         except Exception as error:  # the C core raises a bare Exception subclass
-            raise EngineError(f"the rule engine refused the rules: {_message(error)}") from error
+            refused = _("the rule engine refused the rules: {error}")
+            raise EngineError(refused.format(error=_message(error))) from error
         self._new_session()
 
     def _new_session(self) -> None:
@@ -542,7 +556,7 @@ class _Ruleset:
         while message is not None:  # '{"NAME":{"m":{...the fact...}}}'
             names.append(message[2 : message.index('"', 2)])
             message = core.complete_and_start_action(self.handle, state)
-        status, _ = core.retract_fact(self.handle, self.retraction)
+        status, _state = core.retract_fact(self.handle, self.retraction)
         if status != 0:
             raise EngineError(f"the rule engine kept the answers (status {status})")
         return names
@@ -574,7 +588,7 @@ class _Compiled:
 
 def _refuse(problems: list[Problem]) -> NoReturn:
     listed = "; ".join(str(problem) for problem in problems[:3])
-    raise EngineError(f"the rule engine cannot run these rules: {listed}")
+    raise EngineError(_("the rule engine cannot run these rules: {error}").format(error=listed))
 
 
 def _registered(program: Program) -> _Compiled:

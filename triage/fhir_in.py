@@ -21,6 +21,7 @@ from typing import Any
 
 from triage import fhir
 from triage.errors import InputError
+from triage.i18n import _
 from triage.knowledge import KnowledgeBase, Question
 from triage.safe_text import one_line
 
@@ -44,7 +45,7 @@ def answers_from_response(data: Mapping[str, Any], kb: KnowledgeBase, name: str)
         if question is None:
             continue  # a group or display item: its children are read on their own
         if question.id in seen:
-            raise InputError(name, "appears twice; answer each question once", question.id)
+            raise InputError(name, _("appears twice; answer each question once"), question.id)
         seen.add(question.id)
         values = _values(item, kb, question, name)
         if values is None:
@@ -70,49 +71,46 @@ def built_in() -> KnowledgeBase:
 def _check_resource(data: Mapping[str, Any], kb: KnowledgeBase, name: str) -> None:
     kind = data.get("resourceType")
     if kind != RESOURCE:
-        raise InputError(
-            name,
-            f"a FHIR {_shown(kind)} is not an answers file; expected a {RESOURCE} to "
-            f"{fhir.canonical(kb)}, or answers in the answers-file format",
-            "resourceType",
-        )
+        problem = _(
+            "a FHIR {kind} is not an answers file; expected a {resource} to {questionnaire}, or "
+            "answers in the answers-file format"
+        ).format(kind=_shown(kind), resource=RESOURCE, questionnaire=fhir.canonical(kb))
+        raise InputError(name, problem, "resourceType")
     _check_questionnaire(data.get("questionnaire"), kb, name)
     status = data.get("status")
     if status not in STATUSES:
         allowed = ", ".join(s for s in STATUSES if s != REFUSED_STATUS)
-        raise InputError(name, f"{_shown(status)} is not allowed; allowed: {allowed}", "status")
+        problem = _("{value} is not allowed; allowed: {allowed}")
+        raise InputError(name, problem.format(value=_shown(status), allowed=allowed), "status")
     if status == REFUSED_STATUS:
-        raise InputError(name, "the response was entered in error: it holds no answers", "status")
+        problem = _("the response was entered in error: it holds no answers")
+        raise InputError(name, problem, "status")
 
 
 def _check_questionnaire(reference: Any, kb: KnowledgeBase, name: str) -> None:
     """The response must answer this rule set's Questionnaire, in this version."""
     expected = fhir.canonical(kb)
     if not isinstance(reference, str) or not reference:
-        raise InputError(
-            name, f"missing: say which questionnaire this answers ({expected})", "questionnaire"
-        )
-    url, _, version = reference.partition("|")
+        problem = _("missing: say which questionnaire this answers ({questionnaire})")
+        raise InputError(name, problem.format(questionnaire=expected), "questionnaire")
+    url, _bar, version = reference.partition("|")
     if url != fhir.questionnaire_url(kb):
-        raise InputError(
-            name,
-            f"{_shown(reference)} is another questionnaire; this tool reads responses to "
-            f"{expected}",
-            "questionnaire",
+        problem = _(
+            "{value} is another questionnaire; this tool reads responses to {questionnaire}"
         )
+        problem = problem.format(value=_shown(reference), questionnaire=expected)
+        raise InputError(name, problem, "questionnaire")
     if version != kb.info.version:
         given = (
-            f"answers version {_shown(version)} of the questionnaire"
+            _("answers version {version} of the questionnaire").format(version=_shown(version))
             if version
-            else "does not say which version of the questionnaire it answers"
+            else _("does not say which version of the questionnaire it answers")
         )
-        raise InputError(
-            name,
-            f"{given}; this rule set ({kb.label}) reads only responses to version "
-            f"{kb.info.version} ({expected}): fill in the current questionnaire "
-            "('triage fhir --questionnaire')",
-            "questionnaire",
-        )
+        problem = _(
+            "{given}; this rule set ({ruleset}) reads only responses to version {version} "
+            "({questionnaire}): fill in the current questionnaire ('triage fhir --questionnaire')"
+        ).format(given=given, ruleset=kb.label, version=kb.info.version, questionnaire=expected)
+        raise InputError(name, problem, "questionnaire")
 
 
 def _items(data: Mapping[str, Any], name: str) -> Iterator[Mapping[str, Any]]:
@@ -122,9 +120,8 @@ def _items(data: Mapping[str, Any], name: str) -> Iterator[Mapping[str, Any]]:
     while pending:
         item = pending.pop()
         if not isinstance(item, dict):
-            raise InputError(
-                name, f"{_shown(item)} is not allowed; expected an item object", "item"
-            )
+            problem = _("{value} is not allowed; expected an item object")
+            raise InputError(name, problem.format(value=_shown(item)), "item")
         where = _link_id(item, name)
         children = list(_list(item, "item", name, where))
         for answer in _list(item, "answer", name, where):
@@ -137,14 +134,16 @@ def _items(data: Mapping[str, Any], name: str) -> Iterator[Mapping[str, Any]]:
 def _list(owner: Mapping[str, Any], key: str, name: str, where: str) -> list[Any]:
     value = owner.get(key, [])
     if not isinstance(value, list):
-        raise InputError(name, f"'{key}' must be a list, got {_shown(value)}", where)
+        problem = _("'{key}' must be a list, got {value}").format(key=key, value=_shown(value))
+        raise InputError(name, problem, where)
     return value
 
 
 def _link_id(item: Mapping[str, Any], name: str) -> str:
     link_id = item.get("linkId")
     if not isinstance(link_id, str) or not link_id:
-        raise InputError(name, f"an item has no linkId (got {_shown(link_id)})", "item")
+        problem = _("an item has no linkId (got {value})").format(value=_shown(link_id))
+        raise InputError(name, problem, "item")
     return link_id
 
 
@@ -159,11 +158,10 @@ def _question(item: Mapping[str, Any], kb: KnowledgeBase, name: str) -> Question
     if question is None and item.get("answer"):
         known = [q.id for q in kb.questions]
         close = difflib.get_close_matches(link_id, known, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
+        problem = _("unknown linkId{hint}; the questionnaire's linkIds are: {known}")
         raise InputError(
-            name,
-            f"unknown linkId{hint}; the questionnaire's linkIds are: {', '.join(known)}",
-            one_line(link_id, SHOWN),
+            name, problem.format(hint=hint, known=", ".join(known)), one_line(link_id, SHOWN)
         )
     return question
 
@@ -176,57 +174,57 @@ def _values(
     if not answers:
         return None
     if len(answers) > 1 and question.kind != "multi":
-        raise InputError(
-            name, f"{len(answers)} answers given; this question takes one", question.id
-        )
+        problem = _("{count} answers given; this question takes one").format(count=len(answers))
+        raise InputError(name, problem, question.id)
     values = [_value(answer, kb, question, name) for answer in answers]
     return values if question.kind == "multi" else values[0]
 
 
 def _value(answer: Any, kb: KnowledgeBase, question: Question, name: str) -> Any:
     if not isinstance(answer, dict):
-        raise InputError(name, f"{_shown(answer)} is not an answer object", question.id)
+        problem = _("{value} is not an answer object").format(value=_shown(answer))
+        raise InputError(name, problem, question.id)
     given = [key for key in answer if key.startswith("value")]
     expected = "valueInteger" if question.kind == "number" else "valueCoding"
     if given != [expected]:
-        what = " and ".join(_shown(key) for key in given) or "no value"
-        raise InputError(
-            name, f"{what} given; expected one {expected}{_codes(kb, question)}", question.id
-        )
+        what = _(" and ").join(_shown(key) for key in given) or _("no value")
+        problem = _("{given} given; expected one {expected}{codes}")
+        problem = problem.format(given=what, expected=expected, codes=_codes(kb, question))
+        raise InputError(name, problem, question.id)
     value = answer[expected]
     if question.kind == "number":
         if not isinstance(value, int) or isinstance(value, bool):
-            raise InputError(name, f"{_shown(value)} is not a whole number", question.id)
+            problem = _("{value} is not a whole number").format(value=_shown(value))
+            raise InputError(name, problem, question.id)
         return value
     return _code(value, kb, question, name)
 
 
 def _code(coding: Any, kb: KnowledgeBase, question: Question, name: str) -> str:
     if not isinstance(coding, dict):
-        raise InputError(
-            name, f"{_shown(coding)} is not a Coding{_codes(kb, question)}", question.id
-        )
+        problem = _("{value} is not a Coding{codes}")
+        problem = problem.format(value=_shown(coding), codes=_codes(kb, question))
+        raise InputError(name, problem, question.id)
     system, code = coding.get("system"), coding.get("code")
     # A coding without a system is read in the question's own code system, as the
     # Questionnaire offers no other; a coding from another system may mean anything.
     if system is not None and system != fhir.code_system(question):
-        raise InputError(
-            name,
-            f"code system {_shown(system)} is not the question's; expected "
-            f"{fhir.code_system(question)}{_codes(kb, question)}",
-            question.id,
+        problem = _("code system {system} is not the question's; expected {expected}{codes}")
+        problem = problem.format(
+            system=_shown(system), expected=fhir.code_system(question), codes=_codes(kb, question)
         )
+        raise InputError(name, problem, question.id)
     if code not in fhir.codes(kb, question):
-        raise InputError(
-            name, f"code {_shown(code)} is not allowed{_codes(kb, question)}", question.id
-        )
+        problem = _("code {code} is not allowed{codes}")
+        problem = problem.format(code=_shown(code), codes=_codes(kb, question))
+        raise InputError(name, problem, question.id)
     return str(code)
 
 
 def _codes(kb: KnowledgeBase, question: Question) -> str:
     if question.kind == "number":
         return ""
-    return f"; allowed codes: {', '.join(fhir.codes(kb, question))}"
+    return _("; allowed codes: {codes}").format(codes=", ".join(fhir.codes(kb, question)))
 
 
 def _shown(value: Any) -> str:

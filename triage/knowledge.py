@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from triage import conditions, kbcache, translations
+from triage import conditions, i18n, kbcache, translations
 from triage.conditions import Condition, ConditionError
 from triage.errors import KnowledgeError, Problem
-from triage.i18n import ENGLISH
+from triage.i18n import ENGLISH, N_, _
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS, Cause, Level
 from triage.safe_text import one_line as printable
 from triage.unsure import UnsurePolicy
@@ -33,6 +33,36 @@ MAX_TEXT = 4_000  # characters in one text (the longest advice text has about 70
 MAX_CONDITION_TESTS = 64  # single tests (leaves) in one `when`
 MAX_CONDITION_DEPTH = 32  # all/any/at_least nested in one another (the engine takes 32)
 MAX_AT_LEAST = 64  # conditions listed in one at_least (compiled as a count, linear in size)
+# One whole sentence per kind of id, so that a translation can fit its grammar to each.
+DUPLICATE = {
+    "question": N_("duplicate question id"),
+    "rule": N_("duplicate rule id"),
+    "advice": N_("duplicate advice id"),
+    "source": N_("duplicate source id"),
+    "screen": N_("duplicate screen id"),
+}
+UNKNOWN = {
+    "advice": N_("unknown advice id {value}; known: {known}"),
+    "source": N_("unknown source id {value}; known: {known}"),
+}
+# pydantic's messages for the problems a rule file can have, by pydantic's error type, for
+# languages other than English (English keeps pydantic's own words, with their details).
+VALIDATION = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "literal_error": N_("Input should be {expected}"),
+    "enum": N_("Input should be {expected}"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "string_type": N_("Input should be a valid string"),
+    "string_too_short": N_("String should have at least {min_length} characters"),
+    "list_type": N_("Input should be a valid list"),
+    "too_short": N_("should have at least {min_length} entries, not {actual_length}"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "bool_type": N_("Input should be true or false"),
+    "bool_parsing": N_("Input should be true or false"),
+    "int_type": N_("Input should be a whole number"),
+    "int_parsing": N_("Input should be a whole number"),
+}
 Section = Literal["emergency", "basics", "follow_up"]
 QuestionKind = Literal["number", "single", "multi", "symptom"]
 AdviceKind = Literal["now", "safety_net", "self_help", "info"]
@@ -188,15 +218,14 @@ class _Collector:
         if entries is None:
             return []  # missing or unreadable: already reported
         if not isinstance(entries, dict) or not isinstance(entries.get(key), list):
-            self.add(file, None, f"expected a top-level '{key}:' list")
+            self.add(file, None, _("expected a top-level '{key}:' list").format(key=key))
             return []
         if not entries[key]:
-            self.add(file, None, f"the '{key}:' list is empty")
+            self.add(file, None, _("the '{key}:' list is empty").format(key=key))
         limit = MAX_ENTRIES.get(key)
         if limit is not None and len(entries[key]) > limit:
-            self.add(
-                file, None, f"{len(entries[key]):,} entries in '{key}:'; at most {limit:,} allowed"
-            )
+            too_many = _("{count:,} entries in '{key}:'; at most {limit:,} allowed")
+            self.add(file, None, too_many.format(count=len(entries[key]), key=key, limit=limit))
             return []
         self.texts(file, entries[key])
         parsed = []
@@ -207,8 +236,8 @@ class _Collector:
             except ValidationError as error:
                 for detail in error.errors():
                     where = ".".join(str(p) for p in detail["loc"]) or "(entry)"
-                    text = f"{where}: {detail['msg']}{_given(detail)}"
-                    self.add(file, str(item or f"entry {index + 1}"), text)
+                    text = f"{where}: {validation_message(detail)}{_given(detail)}"
+                    self.add(file, str(item or _entry(index)), text)
         return parsed
 
     def texts(self, file: str, entries: list[Any]) -> None:
@@ -219,23 +248,26 @@ class _Collector:
             for where, text in _strings(entry):
                 problem = text_problem(text)
                 if problem:
-                    self.add(file, printable(item or f"entry {index + 1}"), f"{where}: {problem}")
+                    self.add(file, printable(item or _entry(index)), f"{where}: {problem}")
 
     def unique(self, file: str, kind: str, ids: list[str]) -> None:
         seen: set[str] = set()
         for item in ids:
             if item in seen:
-                self.add(file, item, f"duplicate {kind} id")
+                self.add(file, item, _(DUPLICATE[kind]))
             seen.add(item)
 
 
 def text_problem(text: str) -> str | None:
     """What is wrong with a text of the knowledge base (None: nothing)."""
     if len(text) > MAX_TEXT:
-        return f"{len(text):,} characters; at most {MAX_TEXT:,} allowed"
+        return _("{count:,} characters; at most {limit:,} allowed").format(
+            count=len(text), limit=MAX_TEXT
+        )
     bad = next((c for c in text if not (c.isprintable() or c == "\n")), None)
     if bad is not None:
-        return f"contains the control character {printable(bad)}; texts must be printable"
+        problem = _("contains the control character {character}; texts must be printable")
+        return problem.format(character=printable(bad))
     return None
 
 
@@ -258,10 +290,33 @@ def _strings(data: Any, where: str = "") -> list[tuple[str, str]]:
     return found
 
 
+def _entry(index: int) -> str:
+    return _("entry {number}").format(number=index + 1)
+
+
+def validation_message(detail: Any) -> str:
+    """One pydantic error of a rule file in words: pydantic's own in English, ours (from
+    `VALIDATION`) in other languages; a value error (our own validators) is already in words."""
+    kind = detail["type"]
+    if i18n.current() == ENGLISH or (kind not in VALIDATION and kind != "value_error"):
+        return str(detail["msg"])
+    context = dict(detail.get("ctx") or {})
+    if kind == "value_error":
+        return str(context.get("error", detail["msg"]))
+    expected = str(context.get("expected", ""))
+    if " or " in expected:  # pydantic's "'a', 'b' or 'c'"
+        values, last = expected.rsplit(" or ", 1)
+        context["expected"] = _("{values} or {last}").format(values=values, last=last)
+    try:
+        return _(VALIDATION[kind]).format(**context)
+    except (KeyError, IndexError):  # a detail this pydantic version does not give
+        return str(detail["msg"])
+
+
 def _given(detail: Any) -> str:
     """The wrong value itself, for errors where it helps ("triage: ... (got 'critical')")."""
     wrong_choice = detail["type"] in ("literal_error", "enum", "string_pattern_mismatch")
-    return f" (got {detail['input']!r})" if wrong_choice else ""
+    return _(" (got {value})").format(value=repr(detail["input"])) if wrong_choice else ""
 
 
 def _raw_ids(entries: Any, key: str) -> list[str]:
@@ -323,7 +378,7 @@ def _translation(
             for where, text in _strings(data):  # each text named by its id, as in the English
                 problem = text_problem(text)
                 if problem:
-                    section, _, rest = where.partition(".")
+                    section, _dot, rest = where.partition(".")
                     item = rest.split(".")[0] if section in translations.SECTIONS else None
                     found.add(f"{language}/{name}", item, f"{where}: {problem}")
             raw[name] = data
@@ -344,7 +399,7 @@ def _translation(
 def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     found = _Collector()
     if not directory.is_dir():
-        found.add(str(directory), None, "not a directory with rule files")
+        found.add(str(directory), None, _("not a directory with rule files"))
         return None, found.problems
     raw = {name: _read(directory / name, found) for name in FILES}
     info = _ruleset_info(raw["ruleset.yaml"], found)
@@ -388,12 +443,12 @@ def _read(path: Path, found: _Collector) -> Any:
     try:
         data = read_yaml(path)
         if data is None:
-            found.add(path.name, None, "file is empty (or only comments)")
+            found.add(path.name, None, _("file is empty (or only comments)"))
         return data
     except FileNotFoundError:
-        found.add(path.name, None, "file is missing")
+        found.add(path.name, None, _("file is missing"))
     except (OSError, UnicodeDecodeError) as error:
-        found.add(path.name, None, f"cannot be read: {error}")
+        found.add(path.name, None, _("cannot be read: {reason}").format(reason=error))
     except ValueError as error:  # yamlfile.YamlProblem: syntax, repeated keys, alias bombs
         found.add(path.name, None, str(error))
     return None
@@ -408,7 +463,9 @@ def _ruleset_info(raw: Any, found: _Collector) -> RulesetInfo | None:
     except ValidationError as error:
         for detail in error.errors():
             where = ".".join(str(p) for p in detail["loc"])
-            found.add("ruleset.yaml", None, f"{where}: {detail['msg']}{_given(detail)}")
+            found.add(
+                "ruleset.yaml", None, f"{where}: {validation_message(detail)}{_given(detail)}"
+            )
     return None
 
 
@@ -445,7 +502,7 @@ def _condition_size_problem(data: Any) -> str | None:
         depth, node = pending.pop()
         deepest = max(deepest, depth)
         if deepest > MAX_CONDITION_DEPTH:
-            return f"nested more than {MAX_CONDITION_DEPTH} levels deep"
+            return _("nested more than {limit} levels deep").format(limit=MAX_CONDITION_DEPTH)
         if not isinstance(node, dict) or len(node) != 1:
             continue  # not a condition: parse() says what is wrong with it
         ((name, value),) = node.items()
@@ -453,12 +510,15 @@ def _condition_size_problem(data: Any) -> str | None:
             pending.extend((depth + 1, part) for part in value)
         elif name == "at_least" and isinstance(value, dict) and isinstance(value.get("of"), list):
             if len(value["of"]) > MAX_AT_LEAST:
-                return f"at_least lists {len(value['of'])} conditions; at most {MAX_AT_LEAST}"
+                too_many = _("at_least lists {count} conditions; at most {limit}")
+                return too_many.format(count=len(value["of"]), limit=MAX_AT_LEAST)
             pending.extend((depth + 1, part) for part in value["of"])
         else:
             tests += 1
             if tests > MAX_CONDITION_TESTS:
-                return f"more than {MAX_CONDITION_TESTS} tests in one condition"
+                return _("more than {limit} tests in one condition").format(
+                    limit=MAX_CONDITION_TESTS
+                )
     return None
 
 
@@ -473,23 +533,27 @@ def _check_references(
                 found.add(
                     "rules.yaml",
                     rule.id,
-                    f"advice {advice_id!r} is self-help, chosen by its own 'when'",
+                    _("advice {id} is self-help, chosen by its own 'when'").format(
+                        id=repr(advice_id)
+                    ),
                 )
     for item in advice.values():
         _known("advice.yaml", item.id, "source", item.sources, sources, found)
         if item.when is not None and item.kind != "self_help":
-            found.add("advice.yaml", item.id, "'when' is only for self_help advice")
+            found.add("advice.yaml", item.id, _("'when' is only for self_help advice"))
 
 
 def _check_info(ruleset: RulesetInfo, advice: dict[str, Advice], found: _Collector) -> None:
     _known("ruleset.yaml", "unsure_advice", "advice", ruleset.unsure_advice, advice, found)
     for cause in Cause:
         if cause not in ruleset.causes:
-            found.add("ruleset.yaml", None, f"causes: missing plain words for {cause.value!r}")
+            missing = _("causes: missing plain words for {cause}").format(cause=repr(cause.value))
+            found.add("ruleset.yaml", None, missing)
     for level in Level:
         info = ruleset.levels.get(level)
         if info is None:
-            found.add("ruleset.yaml", None, f"levels: missing level {level.value!r}")
+            missing = _("levels: missing level {level}").format(level=repr(level.value))
+            found.add("ruleset.yaml", None, missing)
             continue
         _known("ruleset.yaml", f"levels.{level.value}", "advice", info.advice, advice, found)
 
@@ -501,10 +565,11 @@ def _known(
         return
     for ref in ids:
         if ref not in known:
+            unknown = _(UNKNOWN[kind])
             found.add(
                 file,
                 item,
-                f"unknown {kind} id {ref!r}; known: {', '.join(sorted(known)) or 'none'}",
+                unknown.format(value=repr(ref), known=", ".join(sorted(known)) or _("none")),
             )
 
 
@@ -517,12 +582,14 @@ def _check_questions(
     for question in questions:
         kind = expected.get(question.id)
         if kind is None:
-            found.add(
-                "questions.yaml", question.id, f"no such answer field; known: {', '.join(expected)}"
-            )
+            no_field = _("no such answer field; known: {known}").format(known=", ".join(expected))
+            found.add("questions.yaml", question.id, no_field)
         elif question.kind != kind:
+            wrong = _("kind must be {kind}, not {given}")
             found.add(
-                "questions.yaml", question.id, f"kind must be {kind!r}, not {question.kind!r}"
+                "questions.yaml",
+                question.id,
+                wrong.format(kind=repr(kind), given=repr(question.kind)),
             )
         else:
             _check_choices(question, found)
@@ -534,13 +601,13 @@ def _check_questions(
             found.add(
                 "questions.yaml",
                 question.id,
-                f"when: refers to {sorted(later)}, asked later or never",
+                _("when: refers to {fields}, asked later or never").format(fields=sorted(later)),
             )
         asked.add(question.id)
     if "question" in found.unavailable:
         return
     for missing in sorted(set(expected) - asked):
-        found.add("questions.yaml", missing, "this answer field has no question")
+        found.add("questions.yaml", missing, _("this answer field has no question"))
 
 
 def _check_choices(question: Question, found: _Collector) -> None:
@@ -551,8 +618,9 @@ def _check_choices(question: Question, found: _Collector) -> None:
         found.add(
             "questions.yaml",
             question.id,
-            f"choices must be exactly {wanted or 'none'} (the answers contract), "
-            f"got {given or 'none'}",
+            _("choices must be exactly {wanted} (the answers contract), got {given}").format(
+                wanted=wanted or _("none"), given=given or _("none")
+            ),
         )
 
 
@@ -579,7 +647,7 @@ def _check_screens(questions: list[Question], screens: list[Screen], found: _Col
     question_ids = {question.id for question in questions}
     for screen in screens:
         if screen.id in question_ids or screen.id in RESERVED_SCREEN_IDS:
-            found.add("questions.yaml", screen.id, "a screen id must differ from question ids")
+            found.add("questions.yaml", screen.id, _("a screen id must differ from question ids"))
     members: dict[str, list[int]] = {}
     for index, question in enumerate(questions):
         _check_picture(question, found)
@@ -589,8 +657,9 @@ def _check_screens(questions: list[Question], screens: list[Screen], found: _Col
             found.add(
                 "questions.yaml",
                 question.id,
-                f"screen: unknown screen {question.screen!r}; "
-                f"declared: {', '.join(sorted(declared)) or 'none'}",
+                _("screen: unknown screen {screen}; declared: {declared}").format(
+                    screen=repr(question.screen), declared=", ".join(sorted(declared)) or _("none")
+                ),
             )
             continue
         members.setdefault(question.screen, []).append(index)
@@ -598,18 +667,20 @@ def _check_screens(questions: list[Question], screens: list[Screen], found: _Col
             found.add(
                 "questions.yaml",
                 question.id,
-                f"a {question.kind!r} question needs a screen of its own; "
-                f"only {' and '.join(ROW_KINDS)} questions share a screen",
+                _(
+                    "a {kind} question needs a screen of its own; only {kinds} questions share a "
+                    "screen"
+                ).format(kind=repr(question.kind), kinds=_(" and ").join(ROW_KINDS)),
             )
     for screen in screens:
         indexes = members.get(screen.id, [])
         if not indexes:
-            found.add("questions.yaml", screen.id, "no question is on this screen")
+            found.add("questions.yaml", screen.id, _("no question is on this screen"))
         elif indexes != list(range(indexes[0], indexes[-1] + 1)):
             found.add(
                 "questions.yaml",
                 screen.id,
-                "the questions of a screen must follow one another in the file",
+                _("the questions of a screen must follow one another in the file"),
             )
 
 
@@ -621,5 +692,7 @@ def _check_picture(question: Question, found: _Collector) -> None:
         found.add(
             "questions.yaml",
             question.id,
-            f"picture: {len(wide)} line(s) wider than {PICTURE_WIDTH} characters",
+            _("picture: {count} line(s) wider than {limit} characters").format(
+                count=len(wide), limit=PICTURE_WIDTH
+            ),
         )

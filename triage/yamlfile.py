@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from triage.i18n import _
+
 MAX_BYTES = 2_000_000  # the whole of rules/ is about 200 kB today
 MAX_NODES = 200_000  # nodes of one file after aliases are expanded (about 20,000 today)
 
@@ -53,7 +55,9 @@ def read_yaml(path: Path) -> Any:
     with path.open("rb") as stream:
         raw = stream.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise YamlProblem(f"too large: a rule file is limited to {MAX_BYTES:,} bytes")
+        raise YamlProblem(
+            _("too large: a rule file is limited to {limit:,} bytes").format(limit=MAX_BYTES)
+        )
     text = raw.decode("utf-8")
     try:
         _check_events(text)
@@ -61,7 +65,10 @@ def read_yaml(path: Path) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or error
-        raise YamlProblem(f"YAML syntax error: {_where(mark)}{problem}") from None
+        where = _where(mark)
+        raise YamlProblem(
+            _("YAML syntax error: {where}{problem}").format(where=where, problem=problem)
+        ) from None
 
 
 class _Collection:
@@ -83,9 +90,11 @@ def _check_events(text: str) -> None:
         if isinstance(event, yaml.AliasEvent):
             anchor = str(event.anchor)
             if any(open.anchor == anchor for open in stack):
-                raise YamlProblem(f"{_where(event.start_mark)}alias *{anchor} refers to itself")
+                problem = _("{where}alias *{anchor} refers to itself")
+                raise YamlProblem(problem.format(where=_where(event.start_mark), anchor=anchor))
             if anchor not in sizes:
-                raise YamlProblem(f"{_where(event.start_mark)}unknown alias *{anchor}")
+                problem = _("{where}unknown alias *{anchor}")
+                raise YamlProblem(problem.format(where=_where(event.start_mark), anchor=anchor))
             total += sizes[anchor]
             _note(stack, event, f"*{anchor}")
         elif isinstance(event, yaml.ScalarEvent):
@@ -103,10 +112,11 @@ def _check_events(text: str) -> None:
             if ended.anchor is not None:
                 sizes[ended.anchor] = total - ended.started + 1
         if total > MAX_NODES:
-            raise YamlProblem(
-                f"{_where(event.start_mark)}too large once its aliases are expanded (more than "
-                f"{MAX_NODES:,} values); write the values out instead of nesting aliases"
+            problem = _(
+                "{where}too large once its aliases are expanded (more than {limit:,} values); "
+                "write the values out instead of nesting aliases"
             )
+            raise YamlProblem(problem.format(where=_where(event.start_mark), limit=MAX_NODES))
 
 
 def _note(stack: list[_Collection], event: Any, key: str | None) -> None:
@@ -116,15 +126,19 @@ def _note(stack: list[_Collection], event: Any, key: str | None) -> None:
     mapping = stack[-1]
     if mapping.expect_key and key is not None:
         if key == "<<":
-            raise YamlProblem(f"{_where(event.start_mark)}merge keys (<<) are not allowed")
+            problem = _("{where}merge keys (<<) are not allowed")
+            raise YamlProblem(problem.format(where=_where(event.start_mark)))
         if key in mapping.keys:
-            raise YamlProblem(
-                f"{_where(event.start_mark)}key {key!r} is given twice in the same mapping; "
-                "give each key once (YAML would silently keep only the last)"
+            problem = _(
+                "{where}key {key} is given twice in the same mapping; give each key once (YAML "
+                "would silently keep only the last)"
             )
+            raise YamlProblem(problem.format(where=_where(event.start_mark), key=repr(key)))
         mapping.keys.add(key)
     mapping.expect_key = not mapping.expect_key
 
 
 def _where(mark: Any) -> str:
-    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    if mark is None:
+        return ""
+    return _("line {line}, column {column}: ").format(line=mark.line + 1, column=mark.column + 1)
