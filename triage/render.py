@@ -87,11 +87,12 @@ def to_json_line(result: Result) -> str:
     """The result as compact JSON on one line, as `to_json` but fast enough for batches.
 
     The advice texts are most of every result, and results share the very same immutable advice
-    items (outcome builds each once): the JSON of each item is written once and reused.
+    items (outcome builds each once): the JSON of each item is written (and made visible) once
+    and reused; only the rest of the result is checked for characters to escape each time.
     """
-    head = result.model_dump_json(exclude={"advice"})
+    head = json_visible(result.model_dump_json(exclude={"advice"}))
     advice = ",".join(_item_json(item) for item in result.advice)
-    return json_visible(f'{head[:-1]},"advice":[{advice}]}}')
+    return f'{head[:-1]},"advice":[{advice}]}}'
 
 
 _ITEM_JSON: dict[int, tuple[AdviceItem, str]] = {}  # about one entry per advice text
@@ -102,7 +103,7 @@ def _item_json(item: AdviceItem) -> str:
     # The entry keeps its item alive, so its id cannot be reused by another object; checking
     # identity anyway keeps the cache right if that ever changes.
     if hit is None or hit[0] is not item:
-        hit = (item, item.model_dump_json())
+        hit = (item, json_visible(item.model_dump_json()))
         if len(_ITEM_JSON) < 4096:
             _ITEM_JSON[id(item)] = hit
     return hit[1]
