@@ -645,6 +645,28 @@ def test_the_printed_command_is_the_program_as_started(tmp_path, monkeypatch) ->
     assert cli.command_as_started(rules) == f"triage --rules {shlex.quote(str(rules.resolve()))}"
 
 
+def test_the_printed_command_keeps_a_language_chosen_with_lang(monkeypatch) -> None:
+    """`triage --lang de quiz` in an English environment: the command printed for later must
+    show the result in German again; a language the environment gives needs no option."""
+    from triage import i18n
+
+    monkeypatch.setitem(cli.sys.modules, "__main__", MainModule())
+    monkeypatch.setattr(cli.sys, "argv", ["triage", "quiz"])
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    try:
+        i18n.use("de")
+        assert cli.command_as_started().endswith(" --lang de")
+        monkeypatch.setenv("LANG", "de_DE.UTF-8")
+        assert "--lang" not in cli.command_as_started()
+    finally:
+        i18n.use("en")
+    assert cli.command_as_started().endswith(" --lang en")  # English chosen, German around
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert "--lang" not in cli.command_as_started()
+
+
 def test_the_printed_command_of_python_m_triage_names_the_interpreter(monkeypatch) -> None:
     class Module:
         class __spec__:  # noqa: N801 - the attribute Python sets

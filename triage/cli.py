@@ -559,7 +559,8 @@ QUIZ_EXIT_CODES = {
 def command_as_started(rules: Path | None = None) -> str:
     """The command to print for the person to type later, so that it works as printed: bare
     `triage` only when that is the program on PATH; else the program's absolute path, or
-    `PYTHON -m triage` when it was started that way. `--rules DIR` is kept (absolute)."""
+    `PYTHON -m triage` when it was started that way. `--rules DIR` is kept (absolute), and
+    `--lang` when the language was chosen with it (not the environment's)."""
     import shlex
     import shutil
 
@@ -576,6 +577,10 @@ def command_as_started(rules: Path | None = None) -> str:
         command = "triage" if same else shlex.quote(str(program.resolve()))
     if rules is not None:
         command += f" --rules {shlex.quote(str(Path(rules).resolve()))}"
+    from triage import i18n, language
+
+    if i18n.current() != language.from_environment():  # chosen with --lang: keep it
+        command += f" {language.OPTION} {i18n.current()}"
     return command
 
 

@@ -199,6 +199,10 @@ class Form:
         # Lines from the top of the focused part to the line `draw` keeps in view: all of them
         # are kept in view (a question, its answers and its warning, never half of them).
         self.focus_span = 1
+        # Where the screen has room, more above it is kept in view too (the page's title above
+        # its first question): these many lines, from the largest that fits.
+        self.wider_spans: tuple[int, ...] = ()
+        self.kept_in_view = 1  # as many of those as the window has room for (see _screen)
 
     def key(self, name: str) -> Reply | None:
         raise NotImplementedError
@@ -388,8 +392,10 @@ class PageForm(Form):
             if question.id in warned:
                 out += warning(self.kb, question, width)
             if question is focused:
-                start, end = (0 if question is self.questions[0] else first), len(out)
+                start, end = first, len(out)
         self.focus_span = end - start
+        # the first question: its page's title and help above it too, where they fit
+        self.wider_spans = (end,) if focused is self.questions[0] else ()
         return out, end - 1
 
     def _question(self, question: Question, focused: bool, width: int) -> list[Line]:
@@ -506,8 +512,9 @@ class TicksForm(Form):
         beside = bool(picture) and width - side >= MIN_CHOICE_WIDTH
         if picture and not beside and width >= side - PICTURE_GAP:
             out += styled("", [one_line(line) for line in picture])
-        choices, focus = self._choices(width - side if beside else width)
-        focus_line = len(out) + focus
+        choices, focus, span = self._choices(width - side if beside else width)
+        focus_line = len(out) + focus + span - 1
+        self.focus_span = span
         out += side_by_side(picture, side, choices) if beside else choices
         chosen = ", ".join(self.label(v) for v in self.values if v in self.ticked)
         out += [
@@ -521,16 +528,18 @@ class TicksForm(Form):
             )
         return out, focus_line
 
-    def _choices(self, width: int) -> tuple[list[Line], int]:
+    def _choices(self, width: int) -> tuple[list[Line], int, int]:
+        """The lines of the choices, the first line of the one in focus and its line count."""
         out: list[Line] = []
-        focus = 0
+        focus, span = 0, 1
         for index, value in enumerate(self.values):
-            if index == self.pointer:
-                focus = len(out)
             marker = ("> " if index == self.pointer else "  ") + TICK[value in self.ticked]
             style = "focus" if index == self.pointer else ""
-            out += hanging(marker, self.label(value), width, style)
-        return out, focus
+            lines = hanging(marker, self.label(value), width, style)
+            if index == self.pointer:
+                focus, span = len(out), len(lines)
+            out += lines
+        return out, focus, span
 
     def help_lines(self, width: int) -> list[Line]:
         value = self.values[self.pointer]
@@ -650,10 +659,11 @@ class ReviewForm(Form):
         focus_line = len(out)
         texts = [_(REVIEW_DONE)] + [f"{row.title}: {row.words}" for row in self.rows]
         for index, text in enumerate(texts):
-            if index == self.pointer:
-                focus_line = len(out)
             marker = "> " if index == self.pointer else "  "
-            out += hanging(marker, text, width, "focus" if index == self.pointer else "")
+            lines = hanging(marker, text, width, "focus" if index == self.pointer else "")
+            out += lines
+            if index == self.pointer:  # the whole line in focus, however it wraps
+                focus_line, self.focus_span = len(out) - 1, len(lines)
             if index == 0:
                 out.append([("", "")])
         return out, focus_line
@@ -790,7 +800,14 @@ def _screen(form: Form) -> StyleAndTextTuples:
     width = _columns() - (BAR_ROOM if _scrollbar_shown() and not app.is_done else 0)
     if app.is_done:
         return _joined(form.summary(width), -1)
-    return _joined(*form.draw(width))
+    lines, end = form.draw(width)
+    # The cursor goes where the part in focus ends, or, when it is taller than the room the
+    # window has, as far down it as fits: its beginning (the question) is then in view.
+    size = app.output.get_size()
+    room = size.rows - len(form.footer(size.columns)) - 1  # a line for the terminal's cursor
+    span = next((wider for wider in form.wider_spans if wider <= room), form.focus_span)
+    form.kept_in_view = max(1, min(span, room))
+    return _joined(lines, end - span + form.kept_in_view)
 
 
 def _footer(form: Form) -> StyleAndTextTuples:
@@ -875,7 +892,7 @@ class PromptAsker:
             screen,
             wrap_lines=True,
             dont_extend_height=True,
-            scroll_offsets=ScrollOffsets(top=lambda: max(form.focus_span - 1, 0)),
+            scroll_offsets=ScrollOffsets(top=lambda: max(form.kept_in_view - 1, 0)),
         )
         # A scroll bar only while the screen is longer than the room it has (the text is always
         # wrapped one column short, so nothing moves when it appears), never on the line left

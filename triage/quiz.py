@@ -32,7 +32,7 @@ from triage import outcome
 from triage.i18n import _, ngettext
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import REQUIRED_FIELDS, Answers, Level, Result
-from triage.wording import answer_words
+from triage.wording import NOT_ANSWERED, answer_words
 
 Partial = dict[str, Any]
 REVIEW = "review"  # the review screen's place in a trail (no screen of questions.yaml has this id)
@@ -386,7 +386,10 @@ def _signs_words(kb: KnowledgeBase, signs: Sequence[Question], chosen: Mapping[s
             named.setdefault(word, []).append(question.short)
     parts = [f"{word}: {', '.join(shorts)}" for word, shorts in named.items()]
     rest = words.count(common)
-    others = ngettext("{answer} to the other one", "{answer} to the other {count}", rest)
+    if common == _(NOT_ANSWERED):  # left open (an emergency confirmed first): say so plainly
+        others = ngettext("the other one not answered", "the other {count} not answered", rest)
+    else:
+        others = ngettext("{answer} to the other one", "{answer} to the other {count}", rest)
     parts.append(others.format(answer=common, count=rest))
     return "; ".join(parts)
 
