@@ -636,3 +636,28 @@ def test_the_whole_focused_question_is_kept_in_view_on_a_small_screen(kb) -> Non
     press(form, "y", "up")  # back on the Yes that stops the quiz: its warning is in the block
     lines, cursor = form.draw(30)
     assert "!" in text(lines[cursor - form.focus_span + 1 : cursor + 1])
+
+
+def test_in_german_j_answers_yes_and_the_screens_name_it(kb) -> None:
+    """German speakers press j for Ja; y keeps working (the keys help names j)."""
+    from triage import i18n
+
+    questions = first(kb).questions
+    i18n.use("de")
+    try:
+        assert prompts.own_yes_key() == "j"
+        answers = typed(kb, ["j" + BACKSPACE + "nnn" + ENTER], "ask", first(kb))
+        assert set(answers.values()) == {"no"}  # j gave a Yes (taken back by Backspace)
+        answers = typed(kb, ["jyn" + ENTER], "ask", first(kb))
+        assert answers == {questions[0].id: "yes", questions[1].id: "yes", questions[2].id: "no"}
+        form = PageForm(kb, first(kb))
+        assert "j n ?" in shown(form) and "y n ?" not in shown(form)
+        with create_pipe_input() as pipe:
+            pipe.send_text("j")
+            asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
+            assert asker.confirm("Speichern?", False) is True
+    finally:
+        i18n.use("en")
+    assert prompts.own_yes_key() is None
+    with pytest.raises(QuizInterrupted):  # in English j means nothing: the page stays open
+        typed(kb, ["jjj" + ENTER], "ask", first(kb))

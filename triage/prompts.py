@@ -60,6 +60,20 @@ except ImportError:  # pragma: no cover - not POSIX
 Line = StyleAndTextTuples
 SYMPTOM_VALUES = tuple(answer.value for answer in Answer)  # yes, no, unsure: the contract's order
 SYMPTOM_KEYS = {"y": "yes", "n": "no", "?": "unsure"}
+
+
+def own_yes_key() -> str | None:
+    """The language's own letter for Yes where it is not y (German: j, for Ja), which answers
+    Yes as y does; None in English. The screens name this letter."""
+    # TRANSLATORS: the one key that answers Yes, as people of your language expect it (j for Ja)
+    own = pgettext("key", "y")
+    return own if own != "y" and len(own) == 1 and own.isalpha() else None
+
+
+def yes_letter() -> str:
+    return own_yes_key() or "y"
+
+
 UNSET = object()  # nothing chosen yet (None is a choice: a skipped optional question)
 ESCAPE_WAIT = 0.25  # seconds to tell a lone Esc from the start of an arrow key's sequence
 MIN_INDENT_WIDTH = 12  # below this many columns nothing is indented
@@ -302,7 +316,7 @@ class PageForm(Form):
         symptoms = any(q.kind == "symptom" for q in self.questions)
         if not symptoms:
             return _(KEYS_LIST if self.vertical else KEYS_ROWS)
-        letters = " ".join(SYMPTOM_KEYS)
+        letters = " ".join([yes_letter(), "n", "?"])
         return _(KEYS_LIST_LETTERS if self.vertical else KEYS_ROWS_LETTERS).format(letters=letters)
 
     # -- keys --------------------------------------------------------------------------------
@@ -772,6 +786,8 @@ def _bindings(form: Form) -> KeyBindings:
 
     for key, name in KEY_NAMES.items():
         bindings.add(" " if key == "space" else key, eager=key == "escape")(handler(name))
+    if (own := own_yes_key()) is not None:
+        bindings.add(own)(handler("y"))
 
     @bindings.add("c-c")
     def _interrupt(event: KeyPressEvent) -> None:
@@ -872,7 +888,7 @@ class PromptAsker:
         hint = _(CONFIRM_YES if default else CONFIRM_NO)
         chosen = self._key(
             self._fill(f"{message} {hint}", width),
-            {"y": "y", "n": "n"},
+            {"y": "y", "n": "n", **({own: "y"} if (own := own_yes_key()) else {})},
             enter=("y" if default else "n"),
         )
         said = pgettext("answer", "Yes") if chosen == "y" else pgettext("answer", "No")
