@@ -36,6 +36,8 @@ def test_the_engine_requirement_is_the_pin_in_pyproject(install) -> None:
 def test_a_failed_c_build_names_the_packages_to_install(install) -> None:
     log = "error: command '/usr/bin/gcc' failed with exit code 1\nFailed to build durable-rules\n"
     assert install.build_failed(log)
+    quiet = "ERROR: Failed building wheel for durable-rules\nERROR: Could not build wheels for x\n"
+    assert install.build_failed(quiet)  # what pip -q says when the compiler is missing
     assert "build-essential python3-dev" in install.BUILD_TOOLS
     assert "\n" not in install.BUILD_TOOLS  # one line
     assert not install.build_failed("ERROR: No matching distribution found for pydantic")
