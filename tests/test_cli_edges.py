@@ -165,3 +165,28 @@ def test_empty_no_color_keeps_colour_on_a_terminal(monkeypatch) -> None:
     assert render.use_colour(Terminal())
     monkeypatch.setenv("NO_COLOR", "0")  # any non-empty value, even "0"
     assert not render.use_colour(Terminal())
+
+
+def test_a_rule_engine_that_cannot_load_says_how_to_install_it_again(tmp_path) -> None:
+    """As on Python 3.13 when durable-rules was built without the define: one line, no
+    traceback, naming the install command and the define."""
+    answers = tmp_path / "a.json"
+    answers.write_text(
+        json.dumps({"age": 40, "location": ["lower_back"], "duration": "1_to_4_weeks"})
+    )
+    code = (
+        "import sys; sys.modules['durable_rules_engine'] = None\n"
+        "from triage.cli import main; sys.exit(main(['assess', sys.argv[1]]))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code, str(answers)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LANG": "C"},
+        timeout=60,
+    )
+    assert completed.returncode == 1 and completed.stdout == ""
+    (line,) = completed.stderr.splitlines()
+    assert line.startswith("triage: error: cannot load the rule engine durable-rules (")
+    assert "'python3 scripts/install'" in line
+    assert "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject" in line
