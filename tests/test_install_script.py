@@ -57,3 +57,11 @@ def test_it_says_what_it_does(install) -> None:
     )
     assert completed.returncode == 0 and "--test" in completed.stdout
     assert "--dev" in completed.stdout and "--venv" in completed.stdout
+
+
+def test_an_older_python_is_named_before_anything_is_made(install, monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sys, "version_info", (3, 10, 13))
+    monkeypatch.setattr(sys, "argv", ["scripts/install", "--venv", str(tmp_path / "venv")])
+    assert install.main() == 1
+    assert capsys.readouterr().err.startswith("install: error: triage needs Python 3.11 or later")
+    assert not (tmp_path / "venv").exists()
