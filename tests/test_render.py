@@ -45,6 +45,8 @@ def test_no_color_turns_colour_off(monkeypatch) -> None:
     assert render.use_colour(Terminal())
     monkeypatch.setenv("NO_COLOR", "1")
     assert not render.use_colour(Terminal())
+    monkeypatch.setenv("NO_COLOR", "")  # no-color.org: only a non-empty value turns it off
+    assert render.use_colour(Terminal())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ All problems are collected and reported together, each naming the file and the i
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,8 +43,8 @@ DUPLICATE = {
     "screen": N_("duplicate screen id"),
 }
 UNKNOWN = {
-    "advice": N_("unknown advice id {value}; known: {known}"),
-    "source": N_("unknown source id {value}; known: {known}"),
+    "advice": N_("unknown advice id {value}{hint}; the ids are in advice.yaml"),
+    "source": N_("unknown source id {value}{hint}; the ids are in sources.yaml"),
 }
 # pydantic's messages for the problems a rule file can have, by pydantic's error type, for
 # languages other than English (English keeps pydantic's own words, with their details).
@@ -399,7 +400,7 @@ def _translation(
 def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     found = _Collector()
     if not directory.is_dir():
-        found.add(str(directory), None, _("not a directory with rule files"))
+        found.add("", None, _("not a directory with rule files"))
         return None, found.problems
     raw = {name: _read(directory / name, found) for name in FILES}
     info = _ruleset_info(raw["ruleset.yaml"], found)
@@ -565,12 +566,9 @@ def _known(
         return
     for ref in ids:
         if ref not in known:
-            unknown = _(UNKNOWN[kind])
-            found.add(
-                file,
-                item,
-                unknown.format(value=repr(ref), known=", ".join(sorted(known)) or _("none")),
-            )
+            close = difflib.get_close_matches(ref, list(known), n=1)
+            hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
+            found.add(file, item, _(UNKNOWN[kind]).format(value=repr(ref), hint=hint))
 
 
 def _check_questions(

@@ -1,6 +1,6 @@
 """The public data contract (answers file and result, version 1) as pydantic models.
 
-Names and values follow `spec/answers.md` exactly. The models only describe and validate data;
+Names and values follow `docs/answers.md` exactly. The models only describe and validate data;
 they know nothing of rules, engines or terminals.
 """
 

@@ -61,8 +61,9 @@ def level_name(level: Level) -> str:
 
 
 def use_colour(stream: IO[str]) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    return "NO_COLOR" not in os.environ and stream.isatty() and os.environ.get("TERM") != "dumb"
+    """Colour only on a terminal, and never when NO_COLOR is set to a non-empty value (an empty
+    NO_COLOR= counts as unset, https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def output_width(stream: IO[str] | None = None) -> int:
