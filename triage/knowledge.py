@@ -113,6 +113,9 @@ class Question(_Strict):
     when: dict[str, Any] | None = None
     screen: str | None = None  # the id of a screen in `screens:` shared with its neighbours
     picture: str | None = None  # a small text drawing shown with the question
+    # What the rules count a missing answer as (not asked, skipped or "Don't know"), where a
+    # rule tests `not_answered`: shown beside the missing answer in a reason's evidence.
+    unanswered: str | None = None
 
     def label_of(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)

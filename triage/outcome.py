@@ -12,10 +12,13 @@ from triage.conditions import Condition
 from triage.engine import Fired, for_knowledge
 from triage.knowledge import KnowledgeBase, Rule
 from triage.models import (
+    OPTIONAL_FIELDS,
     AdviceItem,
     Answers,
+    missing_kind,
     Evidence,
     Level,
+    Missing,
     PainType,
     Reason,
     Result,
@@ -117,7 +120,12 @@ def _reason(kb: KnowledgeBase, answers: Mapping[str, Any], firing: Firing) -> Re
         _tested(conditions.answer_of(answers, name), values)
         for name, values in _fields_read(kb, firing.rule.id)
     )
-    return _shared_reason(kb, firing.rule.id, firing.level, firing.unsure, seen)
+    missing = tuple(
+        (name, missing_kind(answers, name))
+        for name, _values in _fields_read(kb, firing.rule.id)
+        if name in OPTIONAL_FIELDS and answers.get(name) is None
+    )
+    return _shared_reason(kb, firing.rule.id, firing.level, firing.unsure, seen, missing)
 
 
 def _tested(given: Any, values: frozenset[str]) -> Any:
@@ -145,7 +153,12 @@ def _condition(kb: KnowledgeBase, rule_id: str) -> Condition:
 
 @lru_cache(maxsize=1024)
 def _shared_reason(
-    kb: KnowledgeBase, rule_id: str, level: Level, unsure_answer: bool, seen: tuple[Any, ...]
+    kb: KnowledgeBase,
+    rule_id: str,
+    level: Level,
+    unsure_answer: bool,
+    seen: tuple[Any, ...],
+    missing: tuple[tuple[str, Missing], ...] = (),
 ) -> Reason:
     rule = kb.rules_by_id[rule_id]
     condition = _condition(kb, rule_id)
@@ -158,14 +171,20 @@ def _shared_reason(
         triage=level,
         suspected=list(rule.suspected),
         unsure=unsure_answer,
-        answers=_evidence(kb, condition, given),
+        answers=_evidence(kb, condition, given, dict(missing)),
         sources=[_source(kb, source_id) for source_id in rule.sources],
     )
 
 
-def _evidence(kb: KnowledgeBase, condition: Condition, given: dict[str, Any]) -> list[Evidence]:
+def _evidence(
+    kb: KnowledgeBase,
+    condition: Condition,
+    given: dict[str, Any],
+    missing: Mapping[str, Missing],
+) -> list[Evidence]:
     """The answers (as `answer_of` reads them) that satisfy the tests of a condition, once per
-    field, in words."""
+    field, in words. An answer that is missing is named as what it is (not asked, skipped,
+    "Don't know"), with what the rules count it as (the question's `unanswered` text)."""
     found: dict[str, Evidence] = {}
     for leaf in conditions.leaves(condition):
         if leaf.field not in found and leaf.matches(given[leaf.field]):
@@ -173,10 +192,12 @@ def _evidence(kb: KnowledgeBase, condition: Condition, given: dict[str, Any]) ->
             value = given[leaf.field]
             if question.kind == "multi":
                 value = [v for v in leaf.values if v in value]
-            words = answer_words(kb, question, value)
-            found[leaf.field] = Evidence(
-                field=leaf.field, value=value, text=f"{question.short}: {words}"
-            )
+            text = f"{question.short}: {answer_words(kb, question, value)}"
+            if leaf.field in missing:
+                value = missing[leaf.field]
+                counted = f" ({question.unanswered})" if question.unanswered else ""
+                text = f"{question.short}: {answer_words(kb, question, value)}{counted}"
+            found[leaf.field] = Evidence(field=leaf.field, value=value, text=text)
     return list(found.values())
 
 
