@@ -265,7 +265,7 @@ class Answers(BaseModel):
     )
     dont_know: list[OptionalField] = Field(
         default_factory=list,
-        description="Optional questions that were asked and answered \"Don't know\" (onset, "
+        description='Optional questions that were asked and answered "Don\'t know" (onset, '
         "trigger, intensity, course); each is left out (or null). The rules read them as not "
         "answered. Optional: absent means none.",
     )

@@ -15,7 +15,6 @@ from triage.models import (
     OPTIONAL_FIELDS,
     AdviceItem,
     Answers,
-    missing_kind,
     Evidence,
     Level,
     Missing,
@@ -23,6 +22,7 @@ from triage.models import (
     Reason,
     Result,
     SourceRef,
+    missing_kind,
 )
 from triage.wording import answer_words
 

@@ -370,11 +370,7 @@ def page_words(kb: KnowledgeBase, questions: Sequence[Question], chosen: Mapping
     pain; No to the other 5")."""
     if len(questions) == 1:
         return _chosen_words(kb, questions[0], chosen)
-    parts = [
-        f"{q.short}: {_chosen_words(kb, q, chosen)}"
-        for q in questions
-        if q.kind != "symptom"
-    ]
+    parts = [f"{q.short}: {_chosen_words(kb, q, chosen)}" for q in questions if q.kind != "symptom"]
     signs = [q for q in questions if q.kind == "symptom"]
     if signs:
         parts.append(_signs_words(kb, signs, chosen))
