@@ -175,7 +175,7 @@ def _note_absent(
     for extension in _list(item, "extension", name, question.id):
         if isinstance(extension, dict) and extension.get("url") == fhir.DATA_ABSENT_REASON:
             kinds = {code: kind for kind, code in fhir.ABSENT_CODES.items()}
-            kind = kinds.get(extension.get("valueCode"))
+            kind = kinds.get(str(extension.get("valueCode")))
             if kind is not None and question.kind != "symptom":
                 answers.setdefault(kind.value, []).append(question.id)
 
