@@ -91,6 +91,9 @@ class RulesetInfo(_Strict):
     disclaimer: str
     unsure_policy: UnsurePolicy  # what a "Not sure" answer counts as: triage/unsure.py
     unsure_advice: list[str]
+    # By a rule's full level: the advice shown in place of its own when it holds only on "Not
+    # sure" (what to do if the sign is really there; `{signs}` in its text names the signs).
+    unsure_steps: dict[Level, str] = Field(default_factory=dict)
     causes: dict[Cause, str]
     symptom_choices: dict[Literal["yes", "no", "unsure"], str]
     levels: dict[Level, LevelInfo]
@@ -548,6 +551,8 @@ def _check_references(
 
 def _check_info(ruleset: RulesetInfo, advice: dict[str, Advice], found: _Collector) -> None:
     _known("ruleset.yaml", "unsure_advice", "advice", ruleset.unsure_advice, advice, found)
+    steps = list(ruleset.unsure_steps.values())
+    _known("ruleset.yaml", "unsure_steps", "advice", steps, advice, found)
     for cause in Cause:
         if cause not in ruleset.causes:
             missing = _("causes: missing plain words for {cause}").format(cause=repr(cause.value))

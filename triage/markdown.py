@@ -179,15 +179,23 @@ def _triage(result: Result, kb: KnowledgeBase, sources: dict[str, tuple[int, Sou
         ),
         "",
     ]
-    if result.suspected:
-        causes = "; ".join(_md(kb.info.causes[cause]) for cause in result.suspected)
-        lines.append(
+    definite, rule_out = render.causes_shown(result)
+    said = []
+    if definite:
+        causes = "; ".join(_md(kb.info.causes[cause]) for cause in definite)
+        said.append(
             _("Type of pain: specific; possible cause (not a diagnosis): {causes}.").format(
                 causes=causes
             )
         )
     else:
-        lines.append(_("Type of pain: non-specific (no particular cause suspected)."))
+        said.append(_("Type of pain: non-specific (no particular cause suspected)."))
+    if rule_out:
+        check = "; ".join(_md(kb.info.causes[cause]) for cause in rule_out)
+        rule_out_line = _('To rule out (a warning sign answered "Not sure"): {check}.')
+        main_unsure = result.reasons[0].unsure  # a cause to rule out has a reason
+        said.insert(0 if main_unsure else 1, rule_out_line.format(check=check))
+    lines += [" ".join(said)]
     lines += ["", _("Reasons:")]
     if not result.reasons:
         lines.append(_("- none of the warning signs or patterns in the rules matched."))

@@ -91,13 +91,17 @@ def _rule_order(kb: KnowledgeBase) -> dict[str, int]:
 
 def build_result(kb: KnowledgeBase, answers: Mapping[str, Any], fired: frozenset[Fired]) -> Result:
     """The result of what fired on these answers (in the answers-file form)."""
+    # Most urgent first; at one level, reasons on definite answers before those on "Not sure";
+    # then in the order of rules.yaml. The first is the main reason.
     reasons = sorted(
         (_reason(kb, answers, firing) for firing in _firings(kb, fired)),
-        key=lambda reason: -reason.triage.rank,
+        key=lambda reason: (-reason.triage.rank, reason.unsure),
     )
     level = max(
         (reason.triage for reason in reasons), key=lambda lv: lv.rank, default=Level.SELF_CARE
     )
+    # The causes suspected from definite answers, in the order of the reasons (a cause of a
+    # reason on "Not sure" is one to rule out: see `render.causes_shown`).
     suspected = _unique(
         cause for reason in reasons if not reason.unsure for cause in reason.suspected
     )
@@ -204,10 +208,42 @@ def _evidence(
 def _advice(
     kb: KnowledgeBase, level: Level, reasons: list[Reason], fired: frozenset[Fired]
 ) -> list[AdviceItem]:
-    rule_ids = tuple(reason.rule for reason in reasons)
+    """The level's advice, each definite reason's own, and self-help. A reason that rests on
+    "Not sure" shows not its rule's advice (written for the rule's full level) but what to do
+    if the sign is really there (ruleset.yaml `unsure_steps`), first in the safety net."""
+    rule_ids = tuple(reason.rule for reason in reasons if not reason.unsure)
     any_unsure = any(reason.unsure for reason in reasons)
     advice = frozenset(item.id for item in fired if item.kind == "advice")
-    return list(_choose_advice(kb, level, rule_ids, any_unsure, advice))
+    chosen = list(_choose_advice(kb, level, rule_ids, any_unsure, advice))
+    steps = _unsure_steps(kb, [reason for reason in reasons if reason.unsure])
+    if not steps:
+        return chosen
+    place = next((i for i, item in enumerate(chosen) if item.kind == "safety_net"), len(chosen))
+    return chosen[:place] + steps + chosen[place:]
+
+
+def _unsure_steps(kb: KnowledgeBase, unsure_reasons: list[Reason]) -> list[AdviceItem]:
+    """For the reasons on "Not sure", by their rules' full level: what to do if the signs
+    answered "Not sure" are really there, naming them."""
+    signs: dict[str, list[str]] = {}
+    for reason in unsure_reasons:
+        step = kb.info.unsure_steps.get(kb.rules_by_id[reason.rule].triage)
+        if step is None:
+            continue
+        named = signs.setdefault(step, [])
+        for evidence in reason.answers:
+            if evidence.value == "unsure":
+                short = kb.questions_by_id[evidence.field].short
+                if short not in named:
+                    named.append(short)
+    ordered = [step for step in kb.info.unsure_steps.values() if step in signs]
+    return [_step_item(kb, step, tuple(signs[step])) for step in ordered]
+
+
+@lru_cache(maxsize=256)
+def _step_item(kb: KnowledgeBase, advice_id: str, signs: tuple[str, ...]) -> AdviceItem:
+    item = _advice_item(kb, advice_id)
+    return item.model_copy(update={"text": item.text.replace("{signs}", "; ".join(signs))})
 
 
 # The same few combinations recur across people; the items are immutable, so share them.
