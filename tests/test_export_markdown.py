@@ -63,14 +63,20 @@ def test_summary_has_level_reasons_sources_and_answers(path: Path, tmp_path, cap
         name: "yes" if answer is True else "no" if answer is False else answer
         for name, answer in data.get("symptoms", {}).items()
     }
-    (not_asked,) = [line for line in lines if line.startswith("- **Not asked**")]
+    (not_asked,) = [line for line in lines if line.startswith("- **Not asked")]
+    counted = 0
     for question in kb.questions:
         if question.kind == "symptom":
             group = groups.get(given.get(question.id, ""))
-            (line,) = [line for line in lines if line.startswith(group or "- **Not asked**")]
-            assert question.short in line.split(":** ", 1)[1].split("; ") or (
-                group is None and question.short in not_asked
-            )
+            if group is not None:
+                (line,) = [line for line in lines if line.startswith(group)]
+                assert question.short in line.split(":** ", 1)[1].split("; ")
+            elif question.short not in not_asked.split(":** ", 1)[1].split("; "):
+                # not listed: a follow-up question that applies only to other answers
+                assert question.when is not None
+                counted += 1
+    if counted:
+        assert f"- {counted} follow-up question" in text
     assert result.disclaimer in text
     # every outcome carries its safety net on paper too, and the self-help it points to
     nets = [item for item in result.advice if item.kind == "safety_net"]

@@ -17,8 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from triage import render
-from triage.i18n import N_, _
+from triage import outcome, render
+from triage.i18n import N_, _, ngettext
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import OPTIONAL_FIELDS, Answers, Missing, Reason, Result, SourceRef, missing_kind
 from triage.safe_text import prose
@@ -131,9 +131,13 @@ def _history_value(
 
 
 def _signs(given: Mapping[str, Any], kb: KnowledgeBase, incomplete: bool) -> str:
+    """The yes/no questions by answer. Those not asked that the questionnaire asks for these
+    answers are named (a gap a doctor may want to fill); follow-up questions that only apply
+    to other answers are counted."""
     symptoms = given.get("symptoms") or {}
+    applies = outcome.questions_to_ask(kb, given)
     found: dict[str, list[str]] = {answer: [] for answer in SIGNS}
-    not_asked = []
+    not_asked, other = [], 0
     for question in kb.questions:
         if question.kind != "symptom":
             continue
@@ -141,19 +145,26 @@ def _signs(given: Mapping[str, Any], kb: KnowledgeBase, incomplete: bool) -> str
         value = "yes" if value is True else "no" if value is False else value
         if value in found:
             found[value].append(_md(question.short))
-        else:
+        elif question.when is None or question.id in applies:
             not_asked.append(_md(question.short))
+        else:
+            other += 1
     lines = ["## " + _("Warning signs and other symptoms")]
     for answer, heading in SIGNS.items():
         listed = "; ".join(found[answer]) or _("none")
         lines.append(f"- **{_(heading)}:** {listed}")
-    why = (
-        _(" (the questionnaire stopped first)")
-        if incomplete
-        else _(" (not relevant to the other answers, or not in the file)")
-    )
+    why = _(" (the questionnaire stopped first)") if incomplete and not_asked else ""
     listed = "; ".join(not_asked) or _("none")
-    lines.append(f"- **{_(NOT_ASKED)}**{why if not_asked else ''}**:** {listed}")
+    lines.append(f"- **{_(NOT_ASKED)}{why}:** {listed}")
+    if other:
+        lines.append(
+            "- "
+            + ngettext(
+                "{count} follow-up question that applies only to other answers was not asked.",
+                "{count} follow-up questions that apply only to other answers were not asked.",
+                other,
+            ).format(count=other)
+        )
     return "\n".join(lines)
 
 
