@@ -118,3 +118,24 @@ def test_the_causes_begin_with_the_main_reason_definite_before_not_sure(cases) -
         # at the main reason's level, a reason on definite answers comes before one on "Not sure"
         same_level = [r for r in result.reasons if r.triage is main.triage]
         assert [r.unsure for r in same_level] == sorted(r.unsure for r in same_level)
+
+
+def test_a_fall_on_steroids_comes_before_an_unsure_night_pain(kb: KnowledgeBase) -> None:
+    """The issue's example: No to cancer, a minor fall while on steroids, "Not sure" about pain
+    at night. The fracture is the main reason and the first cause; cancer is one to rule out."""
+    answers = Answers.model_validate(
+        {
+            "age": 58,
+            "location": ["lower_back"],
+            "duration": "under_1_week",
+            "trigger": "minor_injury",
+            "symptoms": {"cancer_history": "no", "steroids": "yes", "night_pain": "unsure"},
+        }
+    )
+    result = outcome.assess(answers, kb)
+    main = result.reasons[0]
+    assert not main.unsure and "fracture" in main.suspected
+    definite, rule_out = render.causes_shown(result)
+    assert definite[0] == "fracture" and "cancer" in rule_out and "cancer" not in definite
+    text = render.pain_type(result, kb)
+    assert text.index(kb.info.causes[definite[0]]) < text.index(kb.info.causes[rule_out[0]])
