@@ -43,7 +43,7 @@ from triage.quiz import (
     run,
 )
 from triage.safe_text import one_line, prose
-from triage.wording import answer_words
+from triage.wording import given_words
 
 # Generic interface wording; every clinical word comes from the knowledge base. Marked with N_
 # (triage.i18n) and translated where shown. The keys stay the same in every language.
@@ -250,7 +250,7 @@ class Session:
         ]
         for question in self.kb.questions:
             if is_answered(self.set_aside, question):
-                words = answer_words(self.kb, question, answer_of(self.set_aside, question))
+                words = given_words(self.kb, question, answer_of(self.set_aside, question))
                 because = self._asked_only_for(question)
                 lines.append(f"- {prose(question.short)}: {prose(words)}{because}.")
         lines.append(
