@@ -237,7 +237,9 @@ def test_an_emergency_stop_on_the_first_screen_offers_the_summary_beside_the_res
     assert str((tmp_path / "triage-resume-2026-11-21-093005.md").resolve()) in script.text
 
 
-def test_an_emergency_found_after_the_basics_is_saved_as_an_assessment(kb, tmp_path) -> None:
+def test_an_emergency_found_after_the_basics_is_saved_as_an_assessment(
+    kb, tmp_path, capsys
+) -> None:
     story = {"location": ["upper_back"], "radiation": ["chest"]}
     follow_up = [
         q
@@ -252,7 +254,11 @@ def test_an_emergency_found_after_the_basics_is_saved_as_an_assessment(kb, tmp_p
     assert script.page_ids[-1] == quiz.page_of(kb, follow_up[0].id) and script.reviews == []
     summary = (tmp_path / "back-pain-2026-11-21.md").read_text(encoding="utf-8")
     assert "**Incomplete.**" in summary  # the questions after the stop were not asked
-    answers, document = inputs.load_answers(str(tmp_path / "back-pain-2026-11-21.json"))
+    saved = tmp_path / "back-pain-2026-11-21.json"
+    assert json.loads(saved.read_text())["metadata"]["stopped"] == "emergency"
+    assert cli.main(["assess", str(saved), "--format", "markdown"]) == 0
+    assert "**Incomplete.**" in capsys.readouterr().out  # and so it stays, made again later
+    answers, document = inputs.load_answers(str(saved))
     assert document is not None and document.result["triage"] == Level.EMERGENCY.value
     assert outcome.assess(answers, kb).triage is Level.EMERGENCY
 

@@ -390,6 +390,7 @@ _METADATA_EXTRAS: dict[str, type] = {
     "ruleset_version": str,
     "schema_version": int,
     "language": str,
+    "stopped": str,
 }
 
 

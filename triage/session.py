@@ -327,7 +327,8 @@ class Session:
     ) -> Path | None:
         """Save the assessment, then offer the summary for the doctor (marked incomplete when
         the quiz `stopped` early at an emergency)."""
-        saved_document = document.new_document(answers, result, self.kb)
+        stop = document.STOPPED_EMERGENCY if stopped else None
+        saved_document = document.new_document(answers, result, self.kb, stopped=stop)
         path = self.save_to or self.ask_name(self.default_path("document"))
         saved = self.write(path, document.to_json(saved_document), "document") if path else None
         if saved is None:
