@@ -392,7 +392,11 @@ def run_assess(args: argparse.Namespace) -> int:
 
         when = document.created(saved, inputs.display_name(args.file)) if saved else None
         made = document.now()
-        stdout.print(markdown.to_markdown(answers, result, kb, saved=when, made=made), end="")
+        incomplete = saved is not None and document.stopped_early(saved)
+        summary = markdown.to_markdown(
+            answers, result, kb, saved=when, made=made, incomplete=incomplete
+        )
+        stdout.print(summary, end="")
     else:
         colour = sys.stdout is not None and render.use_colour(sys.stdout)
         stdout.print(render.to_text(result, kb, colour=colour), end="")

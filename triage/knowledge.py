@@ -92,6 +92,9 @@ class RulesetInfo(_Strict):
     disclaimer: str
     unsure_policy: UnsurePolicy  # what a "Not sure" answer counts as: triage/unsure.py
     unsure_advice: list[str]
+    # By a rule's full level: the advice shown in place of its own when it holds only on "Not
+    # sure" (what to do if the sign is really there; `{signs}` in its text names the signs).
+    unsure_steps: dict[Level, str] = Field(default_factory=dict)
     causes: dict[Cause, str]
     symptom_choices: dict[Literal["yes", "no", "unsure"], str]
     levels: dict[Level, LevelInfo]
@@ -114,6 +117,9 @@ class Question(_Strict):
     when: dict[str, Any] | None = None
     screen: str | None = None  # the id of a screen in `screens:` shared with its neighbours
     picture: str | None = None  # a small text drawing shown with the question
+    # What the rules count a missing answer as (not asked, skipped or "Don't know"), where a
+    # rule tests `not_answered`: shown beside the missing answer in a reason's evidence.
+    unanswered: str | None = None
 
     def label_of(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)
@@ -546,6 +552,8 @@ def _check_references(
 
 def _check_info(ruleset: RulesetInfo, advice: dict[str, Advice], found: _Collector) -> None:
     _known("ruleset.yaml", "unsure_advice", "advice", ruleset.unsure_advice, advice, found)
+    steps = list(ruleset.unsure_steps.values())
+    _known("ruleset.yaml", "unsure_steps", "advice", steps, advice, found)
     for cause in Cause:
         if cause not in ruleset.causes:
             missing = _("causes: missing plain words for {cause}").format(cause=repr(cause.value))
