@@ -102,6 +102,23 @@ class Choice(_Strict):
     help: str | None = None
 
 
+Person = Literal["someone_else", "child"]  # who the answers are about, other than oneself
+
+
+class Wording(_Strict):
+    """A question's text and help for another person (questions.yaml `person:`)."""
+
+    text: str | None = None
+    help: str | None = None
+
+
+class ScreenWording(_Strict):
+    """A shared screen's title and help for another person."""
+
+    title: str | None = None
+    help: str | None = None
+
+
 class Question(_Strict):
     id: str
     section: Section
@@ -113,9 +130,16 @@ class Question(_Strict):
     when: dict[str, Any] | None = None
     screen: str | None = None  # the id of a screen in `screens:` shared with its neighbours
     picture: str | None = None  # a small text drawing shown with the question
+    # The text and help for another person than the one answering ("Does your child ..."),
+    # by the answer to `respondent`; what is not given stays as for oneself.
+    person: dict[Person, Wording] = Field(default_factory=dict)
 
     def label_of(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)
+
+    def for_person(self, respondent: Any) -> Question:
+        """This question worded for the person the answers are about."""
+        return _worded(self, self.person.get(respondent), ("text", "help"))
 
 
 class Screen(_Strict):
@@ -124,6 +148,17 @@ class Screen(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
     help: str | None = None
+    person: dict[Person, ScreenWording] = Field(default_factory=dict)
+
+    def for_person(self, respondent: Any) -> Screen:
+        return _worded(self, self.person.get(respondent), ("title", "help"))
+
+
+def _worded(item: Any, wording: BaseModel | None, names: tuple[str, ...]) -> Any:
+    if wording is None:
+        return item
+    given = {name: getattr(wording, name) for name in names if getattr(wording, name)}
+    return item.model_copy(update=given) if given else item
 
 
 class Rule(_Strict):

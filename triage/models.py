@@ -109,6 +109,22 @@ class Course(StrEnum):
     WORSENING = "worsening"
 
 
+class Episode(StrEnum):
+    """Whether the person has had back pain like this before (asked over 60)."""
+
+    FIRST = "first"  # the first time
+    RECURRENT = "recurrent"  # back pain like this before
+    UNSURE = "unsure"
+
+
+class Respondent(StrEnum):
+    """Who the answers are about: the quiz words its questions for that person."""
+
+    SELF = "self"
+    SOMEONE_ELSE = "someone_else"
+    CHILD = "child"
+
+
 class Answer(StrEnum):
     YES = "yes"
     NO = "no"
@@ -168,6 +184,8 @@ CHOICE_FIELDS: dict[str, type[StrEnum]] = {
     "onset": Onset,
     "trigger": Trigger,
     "course": Course,
+    "episode": Episode,
+    "respondent": Respondent,
 }
 NUMBER_FIELDS: dict[str, tuple[int, int]] = {"age": (0, 120), "intensity": (0, 10)}
 REQUIRED_FIELDS = ("age", "location", "duration")
@@ -242,6 +260,14 @@ class Answers(BaseModel):
         None, ge=0, le=10, strict=True, description="0 (no pain) to 10 (worst imaginable)."
     )
     course: Course | None = Field(None, description="Whether the pain is getting better or worse.")
+    episode: Episode | None = Field(
+        None,
+        description="first (the first time), recurrent (back pain like this before) or unsure.",
+    )
+    respondent: Respondent | None = Field(
+        None,
+        description="Who the answers are about: self, someone_else or child (for the wording).",
+    )
     symptoms: Symptoms = Field(  # type: ignore[valid-type]
         default_factory=lambda: Symptoms(),
         description="Symptom name -> yes, no or unsure. Absent means not asked (counts as no).",

@@ -85,17 +85,29 @@ class ChoiceText(_Strict):
     help: str | None = None
 
 
+class WordingText(_Strict):
+    text: str | None = None
+    help: str | None = None
+
+
+class ScreenWordingText(_Strict):
+    title: str | None = None
+    help: str | None = None
+
+
 class QuestionText(_Strict):
     short: str | None = None
     text: str | None = None
     help: str | None = None
     picture: str | None = None
     choices: dict[str, ChoiceText] = {}
+    person: dict[str, WordingText] = {}  # by respondent, as questions.yaml `person:`
 
 
 class ScreenText(_Strict):
     title: str | None = None
     help: str | None = None
+    person: dict[str, ScreenWordingText] = {}
 
 
 class QuestionsText(_Strict):
@@ -220,6 +232,7 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
                 getattr(question, name),
                 _field(given_q, name),
             )
+        yield from _person_slots(question.id, question.person, given_q, ("text", "help"))
         choices = given_q.choices if given_q else {}
         for choice in question.choices:
             where = f"choices.{choice.value}"
@@ -243,6 +256,20 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
         given_s = screens.get(screen.id)
         yield "questions.yaml", screen.id, "title", screen.title, _field(given_s, "title")
         yield "questions.yaml", screen.id, "help", screen.help, _field(given_s, "help")
+        yield from _person_slots(screen.id, screen.person, given_s, ("title", "help"))
+
+
+def _person_slots(
+    item: str, person: Mapping[str, BaseModel], given: Any, names: tuple[str, ...]
+) -> Iterator[Slot]:
+    """The texts worded for another person (`person.<respondent>.<field>`)."""
+    translated = given.person if given is not None else {}
+    for who, wording in person.items():
+        for name in names:
+            english = getattr(wording, name)
+            yield "questions.yaml", item, f"person.{who}.{name}", english, _field(
+                translated.get(who), name
+            )
 
 
 def _ruleset_slots(kb: KnowledgeBase, texts: RulesetText | None) -> Iterator[Slot]:
@@ -366,7 +393,7 @@ def localized(kb: KnowledgeBase, texts: Translation) -> KnowledgeBase:
             for key, item in kb.advice.items()
         },
         questions=tuple(_question(q, questions_text.get(q.id)) for q in kb.questions),
-        screens=tuple(s.model_copy(update=_given(screens_text.get(s.id))) for s in kb.screens),
+        screens=tuple(_screen(s, screens_text.get(s.id)) for s in kb.screens),
         language=texts.language,
     )
 
@@ -376,7 +403,20 @@ def _question(question: Any, texts: QuestionText | None) -> Any:
         return question
     choices = [c.model_copy(update=_given(texts.choices.get(c.value))) for c in question.choices]
     update = _given(texts, ("short", "text", "help", "picture"))
-    return question.model_copy(update=update | {"choices": choices})
+    person = _person(question.person, texts.person)
+    return question.model_copy(update=update | {"choices": choices, "person": person})
+
+
+def _screen(screen: Any, texts: ScreenText | None) -> Any:
+    if texts is None:
+        return screen
+    person = _person(screen.person, texts.person)
+    return screen.model_copy(update=_given(texts, ("title", "help")) | {"person": person})
+
+
+def _person(english: Mapping[str, Any], texts: Mapping[str, BaseModel]) -> dict[str, Any]:
+    """Each wording for another person, with the texts given for it in the language."""
+    return {who: w.model_copy(update=_given(texts.get(who))) for who, w in english.items()}
 
 
 def _given(texts: BaseModel | None, names: tuple[str, ...] | None = None) -> dict[str, Any]:
