@@ -179,6 +179,8 @@ class Advice(_Strict):
     text: str
     when: dict[str, Any] | None = None
     sources: list[str] = Field(min_length=1)
+    # The causes the text names: it may be shown only when the result suspects one of them.
+    causes: list[Cause] = Field(default_factory=list)
 
 
 class Source(_Strict):
