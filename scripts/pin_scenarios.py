@@ -82,10 +82,13 @@ def _part_pin(kb, rule, condition, path, part, fired) -> dict | None:
     loose = guard._replace_at(condition, path, guard.ALWAYS)
     for base in fired:
         answers = _falsify(base["answers"], part)
-        if answers is not None and not guard.holds(condition, answers):
-            if guard.holds(loose, answers):
-                what = guard._describe(part) if isinstance(part, Leaf) else "one part"
-                return _case(kb, rule, answers, base, f"without {what}", fires=False)
+        if (
+            answers is not None
+            and not guard.holds(condition, answers)
+            and guard.holds(loose, answers)
+        ):
+            what = guard._describe(part) if isinstance(part, Leaf) else "one part"
+            return _case(kb, rule, answers, base, f"without {what}", fires=False)
     return None
 
 

@@ -15,8 +15,8 @@ import io
 import pytest
 
 from tests import clinical_guard as guard
-from triage import outcome, quiz
 from tests.conftest import load_scenario, scenario_files
+from triage import outcome, quiz
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,9 @@ def test_a_threshold_scenario_must_sit_next_to_the_boundary(kb, cases) -> None:
 # temperature as the context in which a breathing pain counts, where LUNG-BREATHING-PAIN (same
 # level, same context) always fires too; narrowing it only marks the reason as resting on a
 # "Not sure" answer, which scenarios do not state (docs/clinical-safety.md, "Known limits").
-KNOWN_VALUE_GAPS = {"LUNG-INFECTION: no scenario naming it in 'fires' depends on the value 'unsure'"}
+KNOWN_VALUE_GAPS = {
+    "LUNG-INFECTION: no scenario naming it in 'fires' depends on the value 'unsure'"
+}
 
 
 def test_every_value_of_every_multi_value_test_is_pinned(kb, cases) -> None:

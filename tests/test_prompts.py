@@ -370,7 +370,14 @@ def test_going_back_across_groups_keeps_every_answer(kb) -> None:
         ending = quiz.run(kb, asker)
     assert isinstance(ending, Finished), ending
     ids = [p.id for p in asked]
-    assert ids[:6] == ["respondent", "warning_nerves", "warning_heart", "age", "warning_heart", "age"]
+    assert ids[:6] == [
+        "respondent",
+        "warning_nerves",
+        "warning_heart",
+        "age",
+        "warning_heart",
+        "age",
+    ]
     assert asked[4].given == {q.id: "no" for q in asked[2].questions}
     assert ending.answers["age"] == 34 and ending.answers["location"] == ["lower_back"]
     assert ending.trail[-1] == quiz.REVIEW

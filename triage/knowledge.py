@@ -139,7 +139,8 @@ class Question(_Strict):
 
     def for_person(self, respondent: Any) -> Question:
         """This question worded for the person the answers are about."""
-        return _worded(self, self.person.get(respondent), ("text", "help"))
+        worded: Question = _worded(self, self.person.get(respondent), ("text", "help"))
+        return worded
 
 
 class Screen(_Strict):
@@ -151,7 +152,8 @@ class Screen(_Strict):
     person: dict[Person, ScreenWording] = Field(default_factory=dict)
 
     def for_person(self, respondent: Any) -> Screen:
-        return _worded(self, self.person.get(respondent), ("title", "help"))
+        worded: Screen = _worded(self, self.person.get(respondent), ("title", "help"))
+        return worded
 
 
 def _worded(item: Any, wording: BaseModel | None, names: tuple[str, ...]) -> Any:

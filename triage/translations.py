@@ -260,15 +260,19 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
 
 
 def _person_slots(
-    item: str, person: Mapping[str, BaseModel], given: Any, names: tuple[str, ...]
+    item: str, person: Mapping[Any, BaseModel], given: Any, names: tuple[str, ...]
 ) -> Iterator[Slot]:
     """The texts worded for another person (`person.<respondent>.<field>`)."""
     translated = given.person if given is not None else {}
     for who, wording in person.items():
         for name in names:
             english = getattr(wording, name)
-            yield "questions.yaml", item, f"person.{who}.{name}", english, _field(
-                translated.get(who), name
+            yield (
+                "questions.yaml",
+                item,
+                f"person.{who}.{name}",
+                english,
+                _field(translated.get(who), name),
             )
 
 
