@@ -422,3 +422,53 @@ def test_a_page_of_other_questions_names_each_with_its_answer(kb) -> None:
     chosen = {"onset": "gradual", "course": "worsening", **{q.id: "no" for q in signs}}
     words = quiz.page_words(kb, plan.questions, chosen)
     assert words.startswith(f"{onset.short}: ") and words.endswith(f"to all {len(signs)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Who the answers are about: every question worded for that person, child-appropriate advice
+
+
+CHILD_WORDS = {"en": ("your child",), "de": ("Ihr Kind", "Ihres Kindes", "Ihrem Kind")}
+OTHER_WORDS = {"en": ("they", "their"), "de": ("die Person", "der Person")}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_every_question_is_worded_for_the_person_answered_for(language) -> None:
+    from triage import knowledge
+
+    kb = knowledge.load(language=language)
+    for respondent, words in (("child", CHILD_WORDS), ("someone_else", OTHER_WORDS)):
+        script = Script({"respondent": respondent, "age": 8 if respondent == "child" else 40})
+        assert isinstance(quiz.run(kb, script), Finished)
+        texts = [q.text for page in script.pages[1:] for q in page.shown({}) if q.person]
+        assert len(texts) >= 25
+        unworded = [text for text in texts if not any(w in text for w in words[language])]
+        assert unworded == []
+        if language == "en" and respondent == "someone_else":
+            assert not [text for text in texts if " you " in f" {text} "]
+
+
+def test_a_young_child_is_not_asked_about_injecting_drugs_but_a_young_person_is(kb) -> None:
+    young = Script({"respondent": "child", "age": 8})
+    quiz.run(kb, young)
+    assert "injects_drugs" not in young.asked
+    older = Script({"respondent": "child", "age": 14})
+    quiz.run(kb, older)
+    assert "injects_drugs" in older.asked
+
+
+def test_a_child_gets_advice_for_a_child(kb) -> None:
+    script = Script({"respondent": "child", "age": 8})
+    result = quiz.run(kb, script)
+    assert isinstance(result, Finished)
+    advice = {item.id for item in outcome.assess(quiz.complete(result.answers), kb).advice}
+    assert {"self-help-stay-active-child", "self-help-pain-relief-child", "info-child"} <= advice
+    assert not {"self-help-stay-active", "self-help-pain-relief"} & advice  # work, NSAIDs
+
+
+def test_the_first_page_asks_who_the_answers_are_for_and_the_saddle_help_fits_everyone(kb):
+    script = Script()
+    quiz.run(kb, script)
+    assert script.pages[0].questions[0].id == "respondent"
+    saddle = kb.questions_by_id["saddle_numbness"].help or ""
+    assert "during sex" in saddle and "in men" in saddle

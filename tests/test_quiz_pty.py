@@ -303,3 +303,24 @@ def test_without_a_terminal_the_quiz_points_to_assess(tmp_path, args) -> None:
     assert "not a terminal" in done.stderr and "triage assess" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "ready", "words"),
+    [
+        ("en", "".join(sessions.READY.split()), "hasyourchildhadnewtrouble"),
+        ("de", "ummitdenFragenzubeginnen", "HatIhrKind,seitdieRückenschmerzen"),
+    ],
+)
+def test_a_childs_quiz_reads_in_the_childs_person(tmp_path, language, ready, words) -> None:
+    child = spawn(tmp_path, "--lang", language, "quiz")
+    wait_for_text(child, ready)
+    child.send(ENTER)
+    child.expect(pexpect.TIMEOUT, timeout=1.0)
+    child.send(DOWN * 3 + ENTER)  # the third choice: my child
+    wait_for_text(child, words)
+    child.sendcontrol("c")
+    child.expect(r"--resume (\S+\.json)")
+    saved = json.loads((tmp_path / child.match.group(1)).read_text())
+    assert saved["answers"]["respondent"] == "child"
+    assert finish(child) == 130
