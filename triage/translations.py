@@ -339,6 +339,8 @@ def unknown(kb: KnowledgeBase, texts: Translation) -> list[Problem]:
         if question is None:
             add("questions.yaml", question_id, _("no question has this id in questions.yaml"))
             continue
+        for who in set(given.person) - set(question.person):
+            add("questions.yaml", question_id, _unknown_person(who))
         offered = {choice.value for choice in question.choices}
         for value in given.choices:
             if value not in offered:
@@ -350,13 +352,20 @@ def unknown(kb: KnowledgeBase, texts: Translation) -> list[Problem]:
                     ),
                 )
     screens = kb.screens_by_id
-    for screen_id in texts.questions.screens if texts.questions else {}:
+    for screen_id, given_s in (texts.questions.screens if texts.questions else {}).items():
         if screen_id not in screens:
             add("questions.yaml", screen_id, _("no screen has this id in questions.yaml"))
+            continue
+        for who in set(given_s.person) - set(screens[screen_id].person):
+            add("questions.yaml", screen_id, _unknown_person(who))
     for file, item, name, english, translated in slots(kb, texts):
         if english is None and translated is not None:
             add(file, item, _("{field}: the English has no such text").format(field=name))
     return problems
+
+
+def _unknown_person(who: str) -> str:
+    return _("person.{who}: the English has no wording for this person").format(who=who)
 
 
 # ---------------------------------------------------------------------------------------------
