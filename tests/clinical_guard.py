@@ -104,6 +104,9 @@ def scenario_problem(kb: KnowledgeBase, case: Case) -> str | None:
         problems.append(f"fired {sorted(unwanted)}")
     if unshown := set(expect.get("advice", [])) - {item.id for item in result.advice}:
         problems.append(f"did not show the advice {sorted(unshown)}")
+    sure = {reason.rule for reason in result.reasons if not reason.unsure}
+    if unsure_only := set(expect.get("sure", [])) - sure:
+        problems.append(f"did not fire {sorted(unsure_only)} on definite answers")
     return f"{where}: {'; '.join(problems)}" if problems else None
 
 
@@ -452,7 +455,8 @@ def value_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
     """Values of a test with several values (`location: [upper_back, middle_back]`, `[yes,
     unsure]`) that no scenario depends on: each needs a scenario naming the rule in `fires`
     where the rule would not fire without that value. Without `unsure` the rule still fires
-    one level lower ("Not sure" policy), so that scenario must also refuse the lower level."""
+    one level lower ("Not sure" policy), so that scenario must also refuse the lower level, or
+    name the rule in `sure` (when another rule holds the level)."""
     gaps = []
     for rule in kb.rules:
         condition = rule_condition(kb, rule)
@@ -471,7 +475,8 @@ def value_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
 
 def value_pinned(kb: KnowledgeBase, rule: Rule, path: Path, value: str, cases: Iterable[Case]):
     """Whether a scenario naming the rule in `fires` depends on this value of the test at
-    `path` (and, for `unsure`, refuses the level one lower)."""
+    `path` (and, for `unsure`, refuses the level one lower or names the rule in `sure`: it
+    must fire as its own reason, not as one resting on a "Not sure" answer)."""
     condition = rule_condition(kb, rule)
     node = _at(condition, path)
     assert isinstance(node, Leaf)
@@ -484,7 +489,12 @@ def value_pinned(kb: KnowledgeBase, rule: Rule, path: Path, value: str, cases: I
         rule.id in case["expect"].get("fires", [])
         and holds(condition, facts_of(case["answers"]))
         and not holds(without, facts_of(case["answers"]))
-        and (value != "unsure" or lower is None or lower.value not in case["expect"]["triage"])
+        and (
+            value != "unsure"
+            or lower is None
+            or lower.value not in case["expect"]["triage"]
+            or rule.id in case["expect"].get("sure", [])
+        )
         for case in cases
     )
 

@@ -67,17 +67,8 @@ def test_a_threshold_scenario_must_sit_next_to_the_boundary(kb, cases) -> None:
     assert any(g.startswith("AORTA-ABDOMEN-OLDER age gte 60") and "inside" in g for g in gaps)
 
 
-# The one value the scenario format cannot pin: LUNG-INFECTION reads "Not sure" about a
-# temperature as the context in which a breathing pain counts, where LUNG-BREATHING-PAIN (same
-# level, same context) always fires too; narrowing it only marks the reason as resting on a
-# "Not sure" answer, which scenarios do not state (docs/clinical-safety.md, "Known limits").
-KNOWN_VALUE_GAPS = {
-    "LUNG-INFECTION: no scenario naming it in 'fires' depends on the value 'unsure'"
-}
-
-
 def test_every_value_of_every_multi_value_test_is_pinned(kb, cases) -> None:
-    gaps = [g for g in guard.value_gaps(kb, cases) if not g.startswith(tuple(KNOWN_VALUE_GAPS))]
+    gaps = guard.value_gaps(kb, cases)
     assert not gaps, "\n".join(gaps)
 
 
