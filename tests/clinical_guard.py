@@ -683,13 +683,51 @@ CHOICE_MEANINGS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+# The same in German (rules/de/questions.yaml), so that labels swapped there fail too.
+CHOICE_MEANINGS_DE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("respondent", "self"): ("mich selbst",),
+    ("respondent", "someone_else"): ("jemand anderen",),
+    ("respondent", "child"): ("kind",),
+    ("location", "upper_back"): ("oberer rücken",),
+    ("location", "middle_back"): ("mittlerer rücken",),
+    ("location", "lower_back"): ("unterer rücken",),
+    ("location", "flank"): ("seite des körpers",),
+    ("location", "leg"): ("gesäß oder bein",),
+    ("radiation", "buttock_or_thigh"): ("oberschenkel",),
+    ("radiation", "below_knee"): ("unter das knie",),
+    ("radiation", "groin"): ("leiste",),
+    ("radiation", "abdomen"): ("bauch",),
+    ("radiation", "chest"): ("brust",),
+    ("radiation", "arm_or_jaw"): ("arm", "kiefer"),
+    ("duration", "under_1_week"): ("weniger als eine woche",),
+    ("duration", "1_to_4_weeks"): ("weniger als 4 wochen",),
+    ("duration", "4_to_12_weeks"): ("bis zu 12 wochen",),
+    ("duration", "over_12_weeks"): ("länger als 12 wochen",),
+    ("trigger", "none"): ("nichts",),
+    ("trigger", "lifting_or_strain"): ("heben",),
+    ("trigger", "posture"): ("sitzen", "haltung"),
+    ("trigger", "minor_injury"): ("leichter sturz",),
+    ("trigger", "major_injury"): ("schwerer unfall",),
+    ("onset", "sudden"): ("plötzlich",),
+    ("onset", "gradual"): ("allmählich",),
+    ("course", "improving"): ("besser",),
+    ("course", "unchanged"): ("gleich",),
+    ("course", "worsening"): ("schlimmer",),
+    ("episode", "recurrent"): ("schon einmal",),
+    ("episode", "first"): ("erste mal",),
+    ("episode", "unsure"): ("weiß nicht",),
+}
+MEANINGS = {"en": CHOICE_MEANINGS, "de": CHOICE_MEANINGS_DE}
+
+
 def label_problems(kb: KnowledgeBase) -> list[str]:
     """Choices whose label does not say what the code it stores means, or codes that have no
     pinned meaning (add one to CHOICE_MEANINGS with a new choice)."""
     problems = []
+    meanings = MEANINGS[kb.language]
     for question in kb.questions:
         for choice in question.choices:
-            words = CHOICE_MEANINGS.get((question.id, choice.value))
+            words = meanings.get((question.id, choice.value))
             if words is None:
                 problems.append(f"{question.id}: no pinned meaning for the code {choice.value}")
             elif not any(word in choice.label.lower() for word in words):
@@ -697,7 +735,7 @@ def label_problems(kb: KnowledgeBase) -> list[str]:
                     f"{question.id}: the label {choice.label!r} stores {choice.value}, which "
                     f"means {' / '.join(words)}"
                 )
-    for question_id, code in CHOICE_MEANINGS:
+    for question_id, code in meanings:
         if not any(c.value == code for c in kb.questions_by_id[question_id].choices):
             problems.append(f"{question_id}: the code {code} is offered by no label")
     return problems

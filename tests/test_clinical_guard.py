@@ -103,9 +103,13 @@ def test_the_property_check_sees_each_kind_of_problem(kb) -> None:
     )
 
 
-def test_every_choice_label_says_what_its_code_means(kb) -> None:
-    problems = guard.label_problems(kb)
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_every_choice_label_says_what_its_code_means(language) -> None:
+    from triage import knowledge
+
+    problems = guard.label_problems(knowledge.load(language=language))
     assert not problems, "\n".join(problems)
+    assert set(guard.CHOICE_MEANINGS) == set(guard.CHOICE_MEANINGS_DE)
 
 
 @pytest.mark.parametrize("question_id", sorted({q for q, _ in guard.CHOICE_MEANINGS}))

@@ -179,6 +179,20 @@ ISSUE_20 = [
         ),
     ),
     Mutation(
+        "the German labels of a minor fall and a serious accident swapped",
+        "de/questions.yaml",
+        None,
+        "label: Ein leichter Sturz oder Stoß, Husten oder Niesen",
+        "label: Ein schwerer Unfall",
+        LABELS,
+        more=(
+            (
+                "label: Ein schwerer Unfall",
+                "label: Ein leichter Sturz oder Stoß, Husten oder Niesen",
+            ),
+        ),
+    ),
+    Mutation(
         "the age condition of the painkiller advice removed",
         "advice.yaml",
         "self-help-pain-relief",
@@ -380,9 +394,13 @@ def mutated(tmp_path: Path, mutation: Mutation) -> Path:
     shutil.copytree(knowledge.default_directory(), directory)
     path = directory / mutation.file
     text = path.read_text(encoding="utf-8")
-    if mutation.item is None:
+    if mutation.item is None:  # the whole file; `more` changes the text as it was (a swap)
         assert text.count(mutation.old) == 1, f"{mutation.old!r} is not once in {mutation.file}"
-        path.write_text(text.replace(mutation.old, mutation.new), encoding="utf-8")
+        text = text.replace(mutation.old, "\x00")
+        for old, new in mutation.more:
+            assert text.count(old) == 1, f"{old!r} is not once in {mutation.file}"
+            text = text.replace(old, new)
+        path.write_text(text.replace("\x00", mutation.new), encoding="utf-8")
         return directory
     start, end = _block(text, mutation.item)
     block = text[start:end]
@@ -416,7 +434,8 @@ def _block(text: str, item: str) -> tuple[int, int]:
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.name)
 def test_a_clinical_mistake_is_caught(tmp_path: Path, mutation: Mutation) -> None:
-    kb = knowledge.load(mutated(tmp_path, mutation))
+    language = mutation.file.split("/")[0] if "/" in mutation.file else "en"
+    kb = knowledge.load(mutated(tmp_path, mutation), language=language)
     assert findings(kb, mutation.caught_by), f"not caught by the {mutation.caught_by} check"
     assert snapshot.render(kb) != snapshot.PATH.read_text(encoding="utf-8")
 
