@@ -209,9 +209,10 @@ def _pinned(kb, cases, changed, rule, advice_id) -> bool:
 
 
 def _add(changed: dict, case: dict, advice: list[str]) -> None:
-    case = changed.setdefault(case["id"], case)
-    given = case["expect"].setdefault("advice", [])
-    given += [a for a in advice if a not in given]
+    new = [a for a in advice if a not in changed.get(case["id"], case)["expect"].get("advice", [])]
+    if new:
+        case = changed.setdefault(case["id"], case)
+        case["expect"].setdefault("advice", []).extend(new)
 
 
 def _slug(story: str) -> str:
