@@ -102,6 +102,11 @@ def scenario_problem(kb: KnowledgeBase, case: Case) -> str | None:
         problems.append(f"did not fire {sorted(missing)}")
     if unwanted := set(expect.get("not_fires", [])) & fired:
         problems.append(f"fired {sorted(unwanted)}")
+    if unshown := set(expect.get("advice", [])) - {item.id for item in result.advice}:
+        problems.append(f"did not show the advice {sorted(unshown)}")
+    sure = {reason.rule for reason in result.reasons if not reason.unsure}
+    if unsure_only := set(expect.get("sure", [])) - sure:
+        problems.append(f"did not fire {sorted(unsure_only)} on definite answers")
     return f"{where}: {'; '.join(problems)}" if problems else None
 
 
@@ -440,3 +445,302 @@ def _without(answers: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any
 def _words(answers: Mapping[str, Any]) -> str:
     given = {k: v for k, v in answers.items() if k != "symptoms"} | answers.get("symptoms", {})
     return ", ".join(f"{k}={v}" for k, v in given.items()) or "nothing else is answered"
+
+
+# ---------------------------------------------------------------------------------------------
+# Each value of a multi-value test, each part of an `all`, each advice of each rule and level
+
+
+def value_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
+    """Values of a test with several values (`location: [upper_back, middle_back]`, `[yes,
+    unsure]`) that no scenario depends on: each needs a scenario naming the rule in `fires`
+    where the rule would not fire without that value. Without `unsure` the rule still fires
+    one level lower ("Not sure" policy), so that scenario must also refuse the lower level, or
+    name the rule in `sure` (when another rule holds the level)."""
+    gaps = []
+    for rule in kb.rules:
+        condition = rule_condition(kb, rule)
+        for path, node in _nodes(condition):
+            if not isinstance(node, Leaf) or len(node.values) < 2:
+                continue
+            for value in node.values:
+                if not value_pinned(kb, rule, path, value, cases):
+                    gaps.append(
+                        f"{rule.id}: no scenario naming it in 'fires' depends on the value "
+                        f"'{value}' of '{_describe(node)}' ({_path(path)}): removing it would "
+                        "go unnoticed"
+                    )
+    return gaps
+
+
+def value_pinned(kb: KnowledgeBase, rule: Rule, path: Path, value: str, cases: Iterable[Case]):
+    """Whether a scenario naming the rule in `fires` depends on this value of the test at
+    `path` (and, for `unsure`, refuses the level one lower or names the rule in `sure`: it
+    must fire as its own reason, not as one resting on a "Not sure" answer)."""
+    condition = rule_condition(kb, rule)
+    node = _at(condition, path)
+    assert isinstance(node, Leaf)
+    narrowed = Leaf(node.field, tuple(v for v in node.values if v != value))
+    without = _replace_at(condition, path, narrowed)
+    if value != "unsure":
+        without = unsure.accepting_unsure(without)
+    lower = unsure.unsure_level(rule.triage, kb.info.unsure_policy)
+    return any(
+        rule.id in case["expect"].get("fires", [])
+        and holds(condition, facts_of(case["answers"]))
+        and not holds(without, facts_of(case["answers"]))
+        and (
+            value != "unsure"
+            or lower is None
+            or lower.value not in case["expect"]["triage"]
+            or rule.id in case["expect"].get("sure", [])
+        )
+        for case in cases
+    )
+
+
+def _at(condition: Condition, path: Path) -> Condition:
+    for index in path:
+        assert not isinstance(condition, Leaf)
+        condition = condition.parts[index - 1]
+    return condition
+
+
+ALWAYS = AllOf(parts=())  # a condition that always holds: a part of an `all` taken out
+
+
+def all_part_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
+    """Parts of an `all` that no scenario depends on: each needs a scenario naming the rule in
+    `not_fires` where only that part is missing, so that taking it out makes the rule fire."""
+    gaps = []
+    for rule in kb.rules:
+        condition = rule_condition(kb, rule)
+        for path, node in _nodes(condition):
+            if not isinstance(node, AllOf):
+                continue
+            for index, part in enumerate(node.parts, start=1):
+                if not part_pinned(kb, rule, (*path, index), cases):
+                    what = _describe(part) if isinstance(part, Leaf) else type(part).__name__
+                    gaps.append(
+                        f"{rule.id}: no scenario naming it in 'not_fires' lacks only "
+                        f"'{what}' ({_path((*path, index))}): taking it out of the 'all' "
+                        "would go unnoticed"
+                    )
+    return gaps
+
+
+def part_pinned(kb: KnowledgeBase, rule: Rule, path: Path, cases: Iterable[Case]) -> bool:
+    """Whether a scenario naming the rule in `not_fires` would make it fire if the part of an
+    `all` at `path` were taken out."""
+    condition = rule_condition(kb, rule)
+    loose = _replace_at(condition, path, ALWAYS)
+    return any(
+        rule.id in case["expect"].get("not_fires", [])
+        and not holds(condition, facts_of(case["answers"]))
+        and holds(loose, facts_of(case["answers"]))
+        for case in cases
+    )
+
+
+def advice_gaps(kb: KnowledgeBase, cases: Sequence[Case]) -> list[str]:
+    """Advice that no scenario pins. Each rule's advice needs a scenario naming the rule in
+    `fires` and the advice in `advice`, and one where no other rule that fires gives that
+    advice whenever the scenarios have such a case (otherwise the advice is given by another
+    rule wherever this one fires, and changing it shows nowhere); each level's advice needs a
+    scenario that accepts exactly that level and names it in `advice`."""
+    gaps = []
+    results = {case["id"]: _result(kb, case) for case in cases}
+    for rule in kb.rules:
+        fired = [case for case in cases if rule.id in case["expect"].get("fires", [])]
+        for advice_id in rule.advice:
+            alone = [
+                case
+                for case in fired
+                if not any(
+                    advice_id in kb.rules_by_id[reason.rule].advice
+                    for reason in results[case["id"]].reasons
+                    if reason.rule != rule.id
+                )
+            ]
+            if not any(advice_id in case["expect"].get("advice", []) for case in alone or fired):
+                gaps.append(
+                    f"{rule.id}: no scenario names it in 'fires' and '{advice_id}' in 'advice'"
+                    + (" where no other rule gives that advice" if alone else "")
+                )
+    for level, info in kb.info.levels.items():
+        for advice_id in info.advice:
+            if not any(
+                case["expect"]["triage"] == [level.value]
+                and advice_id in case["expect"].get("advice", [])
+                for case in cases
+            ):
+                gaps.append(f"level {level.value}: no scenario at exactly it names '{advice_id}'")
+    return gaps
+
+
+def _result(kb: KnowledgeBase, case: Case) -> Any:
+    return outcome.assess(Answers.model_validate(case["answers"]), kb)
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties over the answer space: what no result may ever show
+
+NSAID_WORDS = ("ibuprofen", "naproxen", "diclofenac", "nsaid")  # in the English texts
+
+
+def result_problems(kb: KnowledgeBase, answers: Answers) -> list[str]:
+    """What is wrong with the result of these answers, whatever the rules say: self-help at
+    urgent or emergency, anti-inflammatory painkiller advice under 16, advice that names a
+    cause the result does not suspect."""
+    result = outcome.assess(answers, kb)
+    level = result.triage.value
+    problems = []
+    # suspected, or named as possible by a reason resting on a "Not sure" answer
+    suspected = {cause for reason in result.reasons for cause in reason.suspected}
+    for item in result.advice:
+        advice = kb.advice[item.id]
+        if advice.kind == "self_help" and level in ("urgent", "emergency"):
+            problems.append(f"self-help '{item.id}' shown at {level}")
+        nsaid = any(word in advice.text.lower() for word in NSAID_WORDS)
+        if answers.age < 16 and advice.kind == "self_help" and nsaid:
+            problems.append(f"painkiller advice '{item.id}' shown at age {answers.age}")
+        if advice.causes and not suspected & set(advice.causes):
+            names = ", ".join(cause.value for cause in advice.causes)
+            problems.append(f"'{item.id}' names {names}, which the result does not suspect")
+    return problems
+
+
+def property_problems(kb: KnowledgeBase, cases: Sequence[Case], sample: int = 3000) -> list[str]:
+    """`result_problems` over every scenario and a fixed sample of the whole answer space
+    (every field and symptom drawn at random, with a fixed seed), one line per kind."""
+    found: dict[str, str] = {}
+    every = [Answers.model_validate(case["answers"]) for case in cases]
+    every += list(sampled_answers(sample))
+    for answers in every:
+        for problem in result_problems(kb, answers):
+            found.setdefault(problem.split(" ", 2)[0] + problem.split("'")[-1][:20], problem)
+    return sorted(found.values())
+
+
+def sampled_answers(count: int, seed: int = 20) -> Iterator[Answers]:
+    import random
+
+    chance = random.Random(seed)
+    ages = [0, 3, 5, 6, 10, 11, 12, 15, 16, 30, 49, 50, 60, 61, 65, 70, 90]
+    for _ in range(count):
+        values: dict[str, Any] = {"age": chance.choice(ages)}
+        for field, enum in LIST_FIELDS.items():
+            options = [str(v) for v in enum]
+            low = 1 if field in REQUIRED_FIELDS else 0
+            values[field] = chance.sample(options, chance.randint(low, 2))
+        for field, enum in CHOICE_FIELDS.items():
+            options: list[Any] = [str(v) for v in enum]
+            values[field] = chance.choice(options if field in REQUIRED_FIELDS else [*options, None])
+        values["intensity"] = chance.choice([None, 2, 5, 7, 9])
+        odds = chance.choice([0.02, 0.05, 0.2])  # most people have few warning signs
+        symptoms = {name: _sign(chance, odds) for name in SYMPTOMS}
+        answers = {k: v for k, v in values.items() if v is not None}
+        yield Answers.model_validate({**answers, "symptoms": symptoms})
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels: what each choice a person reads stores. The meaning of each code is pinned here, apart
+# from questions.yaml, so that swapped labels (a serious accident stored as a minor fall) fail.
+
+CHOICE_MEANINGS: dict[tuple[str, str], tuple[str, ...]] = {
+    # (question, code): words its English label must contain (any one of them)
+    ("respondent", "self"): ("myself",),
+    ("respondent", "someone_else"): ("someone else",),
+    ("respondent", "child"): ("child",),
+    ("location", "upper_back"): ("upper back",),
+    ("location", "middle_back"): ("middle back",),
+    ("location", "lower_back"): ("lower back",),
+    ("location", "flank"): ("side of the body",),
+    ("location", "leg"): ("buttock or leg",),
+    ("radiation", "buttock_or_thigh"): ("buttock or thigh",),
+    ("radiation", "below_knee"): ("below the knee",),
+    ("radiation", "groin"): ("groin",),
+    ("radiation", "abdomen"): ("tummy",),
+    ("radiation", "chest"): ("chest",),
+    ("radiation", "arm_or_jaw"): ("arm", "jaw"),
+    ("duration", "under_1_week"): ("less than a week",),
+    ("duration", "1_to_4_weeks"): ("less than 4 weeks",),
+    ("duration", "4_to_12_weeks"): ("up to 12 weeks",),
+    ("duration", "over_12_weeks"): ("more than 12 weeks",),
+    ("trigger", "none"): ("nothing",),
+    ("trigger", "lifting_or_strain"): ("lifting",),
+    ("trigger", "posture"): ("sitting", "position"),
+    ("trigger", "minor_injury"): ("minor fall",),
+    ("trigger", "major_injury"): ("serious accident",),
+    ("onset", "sudden"): ("suddenly",),
+    ("onset", "gradual"): ("gradually",),
+    ("course", "improving"): ("better",),
+    ("course", "unchanged"): ("same",),
+    ("course", "worsening"): ("worse",),
+    ("episode", "recurrent"): ("before",),
+    ("episode", "first"): ("first time",),
+    ("episode", "unsure"): ("not sure",),
+}
+
+
+# The same in German (rules/de/questions.yaml), so that labels swapped there fail too.
+CHOICE_MEANINGS_DE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("respondent", "self"): ("mich selbst",),
+    ("respondent", "someone_else"): ("jemand anderen",),
+    ("respondent", "child"): ("kind",),
+    ("location", "upper_back"): ("oberer rücken",),
+    ("location", "middle_back"): ("mittlerer rücken",),
+    ("location", "lower_back"): ("unterer rücken",),
+    ("location", "flank"): ("seite des körpers",),
+    ("location", "leg"): ("gesäß oder bein",),
+    ("radiation", "buttock_or_thigh"): ("oberschenkel",),
+    ("radiation", "below_knee"): ("unter das knie",),
+    ("radiation", "groin"): ("leiste",),
+    ("radiation", "abdomen"): ("bauch",),
+    ("radiation", "chest"): ("brust",),
+    ("radiation", "arm_or_jaw"): ("arm", "kiefer"),
+    ("duration", "under_1_week"): ("weniger als eine woche",),
+    ("duration", "1_to_4_weeks"): ("weniger als 4 wochen",),
+    ("duration", "4_to_12_weeks"): ("bis zu 12 wochen",),
+    ("duration", "over_12_weeks"): ("länger als 12 wochen",),
+    ("trigger", "none"): ("nichts",),
+    ("trigger", "lifting_or_strain"): ("heben",),
+    ("trigger", "posture"): ("sitzen", "haltung"),
+    ("trigger", "minor_injury"): ("leichter sturz",),
+    ("trigger", "major_injury"): ("schwerer unfall",),
+    ("onset", "sudden"): ("plötzlich",),
+    ("onset", "gradual"): ("allmählich",),
+    ("course", "improving"): ("besser",),
+    ("course", "unchanged"): ("gleich",),
+    ("course", "worsening"): ("schlimmer",),
+    ("episode", "recurrent"): ("schon einmal",),
+    ("episode", "first"): ("erste mal",),
+    ("episode", "unsure"): ("weiß nicht",),
+}
+MEANINGS = {"en": CHOICE_MEANINGS, "de": CHOICE_MEANINGS_DE}
+
+
+def label_problems(kb: KnowledgeBase) -> list[str]:
+    """Choices whose label does not say what the code it stores means, or codes that have no
+    pinned meaning (add one to CHOICE_MEANINGS with a new choice)."""
+    problems = []
+    meanings = MEANINGS[kb.language]
+    for question in kb.questions:
+        for choice in question.choices:
+            words = meanings.get((question.id, choice.value))
+            if words is None:
+                problems.append(f"{question.id}: no pinned meaning for the code {choice.value}")
+            elif not any(word in choice.label.lower() for word in words):
+                problems.append(
+                    f"{question.id}: the label {choice.label!r} stores {choice.value}, which "
+                    f"means {' / '.join(words)}"
+                )
+    for question_id, code in meanings:
+        if not any(c.value == code for c in kb.questions_by_id[question_id].choices):
+            problems.append(f"{question_id}: the code {code} is offered by no label")
+    return problems
+
+
+def _sign(chance: Any, odds: float) -> str:
+    roll = chance.random()
+    return "yes" if roll < odds else "unsure" if roll < 1.5 * odds else "no"

@@ -46,7 +46,7 @@ def render(kb: KnowledgeBase) -> str:
     ]
     for rule in kb.rules:
         lines += ["", *_rule(kb, rule)]
-    lines += ["", "## When each question is asked (alphabetical)", ""]
+    lines += ["", "## Questions (alphabetical): when asked, the text, each label and its code", ""]
     for question in sorted(kb.questions, key=lambda q: q.id):
         lines += _question(kb, question.id)
     lines += ["", "## Advice texts (alphabetical)"]
@@ -88,9 +88,18 @@ def _unsure_level(kb: KnowledgeBase, rule: Rule, condition: Condition) -> str:
 
 def _question(kb: KnowledgeBase, question_id: str) -> list[str]:
     condition = kb.conditions.get(f"question:{question_id}")
-    if condition is None:
-        return [f"{question_id}: always asked"]
-    return list(_when(f"{question_id}: asked", condition))
+    question = kb.questions_by_id[question_id]
+    lines = (
+        [f"{question_id}: always asked"]
+        if condition is None
+        else list(_when(f"{question_id}: asked", condition))
+    )
+    lines.append(f"  text: {' '.join(question.text.split())}")
+    for who, wording in question.person.items():
+        if wording.text:
+            lines.append(f"  text for {who}: {' '.join(wording.text.split())}")
+    lines += [f"  label {choice.label!r} stores {choice.value}" for choice in question.choices]
+    return lines
 
 
 def _advice(kb: KnowledgeBase, advice_id: str) -> list[str]:

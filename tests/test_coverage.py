@@ -27,6 +27,8 @@ REQUIRED_LISTS = {
     "CHILD-PMM": "PMM-CHILD-RED-FLAGS",
     "CHILD-NENC": "NENC-CHILD-BACK-PAIN",
     "CHILD-AGE": "JFP-2020-YOUTH",
+    "CHILD-PCH": "PCH-BACK-PAIN",
+    "SHINGLES-CKS": "NICE-CKS-SHINGLES",
 }
 
 
@@ -59,7 +61,14 @@ def test_every_list_the_issue_names_is_audited_with_its_source() -> None:
 def test_the_gaps_the_audit_found_are_closed_by_rules(kb) -> None:
     audit = coverage.load(knowledge.default_directory())
     covering = {rule for item in audit.items for rule in item.covered_by}
-    assert {"WALKING-DIFFICULTY", "STRAINING-PAIN", "CHILD-UNDER-5", "CHILD-NERVE"} <= covering
+    assert {
+        "WALKING-DIFFICULTY",
+        "STRAINING-PAIN",
+        "CHILD-YOUNG",
+        "CHILD-NERVE",
+        "SHINGLES-ANTIVIRAL",
+        "FIRST-EPISODE-OLDER",
+    } <= covering
     assert covering <= set(kb.rules_by_id)
 
 

@@ -50,7 +50,12 @@ def test_every_question_is_used_by_a_rule(kb) -> None:
     }
     unused = [q.id for q in kb.questions if q.id not in used]
     # Where, how it started and the spreading pattern all feed rules; every symptom must too.
-    assert unused == [], f"questions no rule reads: {unused}"
+    # Only "Who are you answering for?" feeds none: it words the other questions.
+    assert unused == ["respondent"], f"questions no rule reads: {unused}"
+    assert sum(bool(q.person) for q in kb.questions) >= 40
+
+
+WORDING_ONLY = ("respondent",)  # asked before everything else, to word the questions
 
 
 def test_every_contract_symptom_and_field_has_one_question(kb) -> None:
@@ -70,7 +75,8 @@ def test_every_contract_symptom_and_field_has_one_question(kb) -> None:
 
 
 def test_emergency_questions_come_first_and_are_always_asked(kb) -> None:
-    sections = [q.section for q in kb.questions]
+    assert kb.questions[0].id == "respondent" and kb.questions[0].when is None
+    sections = [q.section for q in kb.questions if q.id not in WORDING_ONLY]
     first_other = next(i for i, s in enumerate(sections) if s != "emergency")
     assert "emergency" not in sections[first_other:]
     assert all(q.when is None for q in kb.questions if q.section == "emergency")

@@ -425,3 +425,22 @@ def test_a_german_response_reads_back_to_the_same_answers(kb, german, tmp_path, 
         "code": "emergency",
         "display": german.info.levels[outcome.Level.EMERGENCY].headline,
     }
+
+
+def test_a_german_wording_for_a_person_the_english_does_not_word_is_a_problem(tmp_path) -> None:
+    import shutil
+
+    from triage import knowledge
+
+    directory = tmp_path / "rules"
+    shutil.copytree(knowledge.default_directory(), directory)
+    path = directory / "de" / "questions.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "  onset:\n"
+    assert text.count(old) == 1
+    path.write_text(
+        text.replace(old, old + "    person:\n      childd:\n        text: Tippfehler\n"),
+        encoding="utf-8",
+    )
+    problems = [str(p) for p in knowledge.check(directory)]
+    assert any("[onset]" in p and "person.childd" in p for p in problems), problems

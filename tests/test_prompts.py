@@ -100,7 +100,7 @@ def lone(kb, question_id: str) -> quiz.Page:
 
 
 def first(kb) -> quiz.Page:
-    return page(kb, quiz.pages(kb)[0].id, can_go_back=False)
+    return page(kb, quiz.pages(kb)[1].id, can_go_back=False)
 
 
 def text(lines: list) -> str:
@@ -260,9 +260,9 @@ def test_enter_still_asks_for_the_questions_left_when_nothing_stops_the_quiz(kb)
 
 
 def test_a_quiz_stops_at_once_on_a_page_left_half_answered_by_an_emergency(kb) -> None:
-    warning_pages = quiz.pages(kb)[:2]
+    warning_pages = quiz.pages(kb)[:3]  # "Who are you answering for?" and two of warning signs
     with create_pipe_input() as pipe:
-        typist = Typist(pipe, ["nnn" + ENTER, "y" + ENTER])
+        typist = Typist(pipe, [DOWN + ENTER, "nnn" + ENTER, "y" + ENTER])
         asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
         asker.on_ready = typist
         ending = quiz.run(kb, asker)
@@ -319,7 +319,7 @@ def test_the_first_screen_has_nothing_to_go_back_to(kb) -> None:
 
 def test_the_previous_answers_are_selected_when_a_screen_comes_back(kb) -> None:
     given = {q.id: "no" for q in first(kb).questions}
-    again = page(kb, quiz.pages(kb)[0].id, {"symptoms": given}, can_go_back=False)
+    again = page(kb, quiz.pages(kb)[1].id, {"symptoms": given}, can_go_back=False)
     assert typed(kb, [ENTER], "ask", again) == given
     age = page(kb, "age", {"age": 52})
     assert typed(kb, [ENTER], "ask", age) == {"age": 52}
@@ -333,6 +333,7 @@ def _screens_of_a_quiz(kb, backs: dict[int, str]) -> list[str]:
     """Keys for an ordinary quiz (34, lower back, under a week, improving), screen by screen,
     with keys inserted at some screens (by position) before the usual ones."""
     keys = {
+        "respondent": DOWN + ENTER,  # Myself
         "warning_nerves": "nnn" + ENTER,
         "warning_heart": "n" * 6 + ENTER,
         "age": "34" + ENTER,
@@ -352,7 +353,7 @@ def _screens_of_a_quiz(kb, backs: dict[int, str]) -> list[str]:
 
 def test_going_back_across_groups_keeps_every_answer(kb) -> None:
     # back from the third screen (age) to the second (a group), confirm it again, then on
-    screens = _screens_of_a_quiz(kb, {2: ESC, 3: ENTER})
+    screens = _screens_of_a_quiz(kb, {3: ESC, 4: ENTER})
     screens = [s for s in screens if s] + [ENTER]  # the review: show my result
     with create_pipe_input() as pipe:
         typist = Typist(pipe, screens)
@@ -369,8 +370,15 @@ def test_going_back_across_groups_keeps_every_answer(kb) -> None:
         ending = quiz.run(kb, asker)
     assert isinstance(ending, Finished), ending
     ids = [p.id for p in asked]
-    assert ids[:5] == ["warning_nerves", "warning_heart", "age", "warning_heart", "age"]
-    assert asked[3].given == {q.id: "no" for q in asked[1].questions}
+    assert ids[:6] == [
+        "respondent",
+        "warning_nerves",
+        "warning_heart",
+        "age",
+        "warning_heart",
+        "age",
+    ]
+    assert asked[4].given == {q.id: "no" for q in asked[2].questions}
     assert ending.answers["age"] == 34 and ending.answers["location"] == ["lower_back"]
     assert ending.trail[-1] == quiz.REVIEW
 
@@ -520,7 +528,7 @@ def test_the_review_lists_answers_in_words_and_escapes_them(kb) -> None:
 
 
 def test_texts_from_the_knowledge_base_are_escaped(kb) -> None:
-    plan = quiz.pages(kb)[0]
+    plan = quiz.pages(kb)[1]
     evil = Question.model_validate(
         {**plan.questions[0].model_dump(), "text": "Red \x1b[31m flag", "help": "Bell\x07"}
     )
@@ -564,11 +572,12 @@ def test_an_answered_screen_leaves_one_line_with_the_answer(kb) -> None:
 
 def test_a_stopped_quiz_through_the_real_screens(kb) -> None:
     with create_pipe_input() as pipe:
-        typist = Typist(pipe, ["y" + DOWN + "nn" + ENTER])
+        typist = Typist(pipe, [DOWN + ENTER, "y" + DOWN + "nn" + ENTER])
         asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
         asker.on_ready = typist
         ending = quiz.run(kb, asker)
-    assert isinstance(ending, Stopped) and ending.trail == (quiz.pages(kb)[0].id,)
+    assert isinstance(ending, Stopped)
+    assert ending.trail == (quiz.pages(kb)[0].id, quiz.pages(kb)[1].id)
 
 
 def test_confirm_and_file_name(kb) -> None:
@@ -614,7 +623,7 @@ def test_a_scroll_bar_only_when_the_screen_is_longer_than_the_terminal(kb) -> No
     arrow = "^"  # the top of the scroll bar (display_arrows); no text of these pages has one
     short = drawn("duration", DOWN + ENTER, rows=40)
     assert arrow not in short, "nothing to scroll: no bar"
-    long = drawn(quiz.pages(kb)[0].id, "nnn" + ENTER, rows=8)
+    long = drawn(quiz.pages(kb)[1].id, "nnn" + ENTER, rows=8)
     assert arrow in long, "a screen taller than 8 rows has a bar"
 
 

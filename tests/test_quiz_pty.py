@@ -30,6 +30,7 @@ DOWN, UP, RIGHT, ENTER, ESC, SPACE = "\x1b[B", "\x1b[A", "\x1b[C", "\r", "\x1b",
 TIMEOUT = 60
 # A self-care story: 34 years old, lower back, under a week after lifting, gradual, 4, better.
 KEYS = {
+    "respondent": DOWN + ENTER,  # the first choice: myself
     "age": "34" + ENTER,
     "location": DOWN * 2 + SPACE + ENTER,  # C: the lower back
     "radiation": UP + SPACE + ENTER,  # the last line: none of these
@@ -86,6 +87,12 @@ def start(child: pexpect.spawn) -> None:
     child.send(ENTER)
 
 
+def myself(child: pexpect.spawn, kb: KnowledgeBase) -> None:
+    """Answer "Who are you answering for?" (the first page) with "Myself"."""
+    child.expect(page_pattern(quiz.pages(kb)[0]))
+    child.send(KEYS["respondent"])
+
+
 def finish(child: pexpect.spawn) -> int:
     child.expect(pexpect.EOF)
     child.close()
@@ -112,7 +119,7 @@ def test_an_ordinary_quiz_in_14_screens_saved_and_reassessed_the_same(kb, tmp_pa
     child = spawn(tmp_path, "quiz", "--save", "mine.json")
     start(child)
     asked = answer_pages(child, kb)
-    assert len(asked) + 1 <= 15  # and the review
+    assert len(asked) + 1 <= 16  # and the review; 15 before "Who are you answering for?"
     child.send(ENTER)  # the first line of the review: show my result
     child.expect(re.escape(kb.info.levels[Level.SELF_CARE].headline))
     child.expect(re.escape("What next?"))
@@ -204,7 +211,7 @@ def test_dont_know_for_onset_and_the_pain_score_is_kept_as_dont_know(kb, tmp_pat
 
 
 def test_a_stray_enter_during_start_up_answers_nothing(kb, tmp_path) -> None:
-    first = quiz.pages(kb)[0]
+    first, warning = quiz.pages(kb)[:2]
     child = spawn(tmp_path)  # bare `triage` starts the quiz
     child.send(ENTER + "y" + ENTER)  # typed while the program starts
     wait_for_text(child, "".join(sessions.READY.split()))
@@ -217,21 +224,24 @@ def test_a_stray_enter_during_start_up_answers_nothing(kb, tmp_path) -> None:
     drawn = child.before
     assert "\u2022" not in drawn, "an early key chose an answer"
     assert "Question 2" not in drawn and "told to call the emergency number" not in drawn
+    child.send(KEYS["respondent"])
+    child.expect(page_pattern(warning))
     child.send(ENTER)  # Enter with nothing chosen: says what is open, stays
     child.expect("still open")
     child.send("nnn" + ENTER)
-    child.expect(page_pattern(quiz.pages(kb)[1]))
+    child.expect(page_pattern(quiz.pages(kb)[2]))
     child.sendcontrol("c")
     child.expect(r"--resume (\S+\.json)")
     resume = json.loads((tmp_path / child.match.group(1)).read_text())
-    assert resume["answers"]["symptoms"] == {q.id: "no" for q in first.questions}
+    assert resume["answers"]["symptoms"] == {q.id: "no" for q in warning.questions}
     assert finish(child) == 130
 
 
 def test_a_yes_that_stops_the_quiz_is_named_first_and_can_be_taken_back(kb, tmp_path) -> None:
-    first, second = quiz.pages(kb)[:2]
+    first, second = quiz.pages(kb)[1:3]
     child = spawn(tmp_path, "quiz")
     start(child)
+    myself(child, kb)
     child.expect(page_pattern(first))
     child.send("nnn" + ENTER)
     child.expect(page_pattern(second))
@@ -252,12 +262,13 @@ def test_a_yes_that_stops_the_quiz_is_named_first_and_can_be_taken_back(kb, tmp_
 
 
 def test_a_confirmed_emergency_answer_stops_the_quiz_with_the_emergency_advice(kb, tmp_path):
-    first = quiz.pages(kb)[0]
+    first = quiz.pages(kb)[1]  # after "Who are you answering for?"
     question = first.questions[0]
     rules = quiz.emergency_rules(kb, {"symptoms": {question.id: "yes"}})
     assert rules, "the first question is an emergency sign"
     child = spawn(tmp_path)
     start(child)
+    myself(child, kb)
     child.expect(page_pattern(first))
     child.send("y")
     child.expect("told to call the emergency number")
@@ -276,9 +287,10 @@ def test_a_confirmed_emergency_answer_stops_the_quiz_with_the_emergency_advice(k
 
 
 def test_ctrl_c_keeps_the_answers_and_resume_finishes_the_quiz(kb, tmp_path) -> None:
-    first, second = quiz.pages(kb)[:2]
+    who, first, second = quiz.pages(kb)[:3]
     child = spawn(tmp_path, "quiz")
     start(child)
+    myself(child, kb)
     child.expect(page_pattern(first))
     child.send("nnn" + ENTER)
     child.expect(page_pattern(second))
@@ -291,7 +303,7 @@ def test_ctrl_c_keeps_the_answers_and_resume_finishes_the_quiz(kb, tmp_path) -> 
     assert saved["answers"]["symptoms"] == {q.id: "no" for q in first.questions}
 
     child = spawn(tmp_path, "quiz", "--resume", resume.name, "--save", "done.json")
-    asked = answer_pages(child, kb, {first.id})
+    asked = answer_pages(child, kb, {who.id, first.id})
     assert asked[0] == second.id
     child.send(ENTER)
     child.expect(re.escape("What next?"))
@@ -316,6 +328,8 @@ def test_a_narrow_terminal_draws_the_quiz_without_error(kb, tmp_path, columns) -
     child.expect(pexpect.TIMEOUT, timeout=1.5)  # the prompt to start (too narrow to read)
     child.send(ENTER)  # then the first page
     child.expect(pexpect.TIMEOUT, timeout=1.5)
+    child.send(KEYS["respondent"])
+    child.expect(pexpect.TIMEOUT, timeout=1.5)
     child.send("nnn" + ENTER)
     child.expect(pexpect.TIMEOUT, timeout=1.5)
     child.sendcontrol("c")
@@ -326,7 +340,7 @@ def test_a_narrow_terminal_draws_the_quiz_without_error(kb, tmp_path, columns) -
     assert child.exitstatus == 130
     (resume,) = tmp_path.iterdir()
     saved = json.loads(resume.read_text())
-    assert set(saved["answers"]["symptoms"]) == {q.id for q in quiz.pages(kb)[0].questions}
+    assert set(saved["answers"]["symptoms"]) == {q.id for q in quiz.pages(kb)[1].questions}
 
 
 def test_a_bad_resume_file_exits_2_naming_the_field(tmp_path) -> None:
@@ -351,3 +365,24 @@ def test_without_a_terminal_the_quiz_points_to_assess(tmp_path, args) -> None:
     assert "not a terminal" in done.stderr and "triage assess" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "ready", "words"),
+    [
+        ("en", "".join(sessions.READY.split()), "hasyourchildhadnewtrouble"),
+        ("de", "ummitdenFragenzubeginnen", "HatIhrKind,seitdieRückenschmerzen"),
+    ],
+)
+def test_a_childs_quiz_reads_in_the_childs_person(tmp_path, language, ready, words) -> None:
+    child = spawn(tmp_path, "--lang", language, "quiz")
+    wait_for_text(child, ready)
+    child.send(ENTER)
+    child.expect(pexpect.TIMEOUT, timeout=1.0)
+    child.send(DOWN * 3 + ENTER)  # the third choice: my child
+    wait_for_text(child, words)
+    child.sendcontrol("c")
+    child.expect(r"--resume (\S+\.json)")
+    saved = json.loads((tmp_path / child.match.group(1)).read_text())
+    assert saved["answers"]["respondent"] == "child"
+    assert finish(child) == 130

@@ -1,7 +1,9 @@
 """Clinical stories, one file each in tests/scenarios/: a clinician can add a case without Python.
 
 Each file: {"id", "story", "source", "answers", "expect": {"triage": [acceptable levels],
-"pain_type"?, "suspected_any"?, "fires"? (rule ids that must fire), "not_fires"?}}.
+"pain_type"?, "suspected_any"?, "fires"? (rule ids that must fire), "not_fires"?, "advice"?
+(advice ids that must be shown), "sure"? (rules that must fire on definite answers, not as a
+reason resting on a "Not sure" answer)}}.
 File name prefixes: e = a rule's exact level, b = the two sides of a threshold, g = a guideline
 item closed by the coverage audit (rules/coverage.yaml); the others are earlier review rounds.
 """
@@ -23,7 +25,7 @@ def test_scenario(path: Path, kb) -> None:
     assert problem is None, problem
 
 
-EXPECT_KEYS = {"triage", "pain_type", "suspected_any", "fires", "not_fires"}
+EXPECT_KEYS = {"triage", "pain_type", "suspected_any", "fires", "not_fires", "advice", "sure"}
 
 
 def test_scenarios_are_well_formed(kb) -> None:
@@ -38,6 +40,9 @@ def test_scenarios_are_well_formed(kb) -> None:
         assert set(case["expect"]) <= EXPECT_KEYS, path.name
         assert case["expect"]["triage"], path.name
         named = {*case["expect"].get("fires", []), *case["expect"].get("not_fires", [])}
+        named |= set(case["expect"].get("sure", []))
         unknown = named - set(kb.rules_by_id)
         assert not unknown, f"{path.name}: unknown rule ids {sorted(unknown)}"
+        advice = set(case["expect"].get("advice", [])) - set(kb.advice)
+        assert not advice, f"{path.name}: unknown advice ids {sorted(advice)}"
         Answers.model_validate(case["answers"])

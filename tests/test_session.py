@@ -44,7 +44,7 @@ def names(folder: Path) -> list[str]:
 
 
 def first_emergency_question(kb: KnowledgeBase) -> Question:
-    first = kb.questions[0]
+    first = next(q for q in kb.questions if q.section == "emergency")  # after "Who ...?"
     assert quiz.emergency_rules(kb, {"symptoms": {first.id: "yes"}}), "an emergency sign"
     return first
 
@@ -178,7 +178,9 @@ def test_an_emergency_stop_shows_what_to_do_now_before_any_question(kb, tmp_path
     assert " ".join(now.text.split()) in flat
     for rule in quiz.emergency_rules(kb, {"symptoms": {first.id: "yes"}})[:1]:
         assert rule.title in flat
-    assert script.page_ids == [quiz.page_of(kb, first.id)] and list(tmp_path.iterdir()) == []
+    start = quiz.pages(kb)[0].id  # "Who are you answering for?"
+    assert script.page_ids == [start, quiz.page_of(kb, first.id)]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_emergency_stop_saves_a_resume_file_under_a_resume_name(kb, tmp_path) -> None:
@@ -274,9 +276,9 @@ def test_going_back_from_the_emergency_stop_asks_that_question_again(kb, tmp_pat
     assert ending is Ending.COMPLETED
     assert ("b", "go back and change my answer") in script.offered[0]
     page = quiz.page_of(kb, first.id)
-    assert script.page_ids[:2] == [page, page]
-    assert script.currents[1][0] == page
-    assert script.currents[1][1][first.id] == "yes"  # shown with the answer given selected
+    assert script.page_ids[:3] == [quiz.pages(kb)[0].id, page, page]
+    assert script.currents[2][0] == page
+    assert script.currents[2][1][first.id] == "yes"  # shown with the answer given selected
     assert script.reviews, "the quiz went on to the end"
 
 
@@ -308,12 +310,12 @@ def test_going_back_asks_the_last_question_again_with_its_answer_selected(kb) ->
     script = SessionScript({first.id: "yes"})
     stopped = quiz.run(kb, script)
     page = quiz.page_of(kb, first.id)
-    assert isinstance(stopped, quiz.Stopped) and stopped.trail == (page,)
+    assert isinstance(stopped, quiz.Stopped) and stopped.trail == (quiz.pages(kb)[0].id, page)
     script.answers[first.id] = "no"
     again = quiz.run(kb, script, stopped.answers, trail=stopped.trail, back=True)
     assert isinstance(again, quiz.Finished)
-    assert script.currents[1][0] == page and script.currents[1][1][first.id] == "yes"
-    assert again.trail[0] == page
+    assert script.currents[2][0] == page and script.currents[2][1][first.id] == "yes"
+    assert again.trail[1] == page
     assert again.answers["symptoms"][first.id] == "no"
 
 
@@ -554,7 +556,7 @@ def stale_resume_file(kb, tmp_path) -> tuple[Path, Question]:
     asked = {q.id for q in quiz.relevant(kb, {**BASICS, "symptoms": {}})}
     stale = next(q for q in kb.questions if q.kind == "symptom" and q.id not in asked)
     path = tmp_path / "resume.json"
-    answers = {**BASICS, "symptoms": {kb.questions[0].id: "no", stale.id: "no"}}
+    answers = {**BASICS, "symptoms": {kb.questions[1].id: "no", stale.id: "no"}}
     path.write_text(json.dumps({"resume": 1, "answers": answers}))
     return path, stale
 
@@ -564,7 +566,7 @@ def test_resuming_names_the_answers_set_aside_and_why(kb, tmp_path, stale_resume
     resumed = sessions.load_resume(str(path), kb)
     assert resumed.set_aside == {"symptoms": {stale.id: "no"}}
     assert stale.id not in resumed.answers["symptoms"]
-    script = SessionScript(stop_at=kb.questions[1].id, confirms=[False])
+    script = SessionScript(stop_at=kb.questions[2].id, confirms=[False])
     options = {"answers": resumed.answers, "set_aside": resumed.set_aside, "resume_from": path}
     session(kb, script, tmp_path, **options).run()
     note = script.text
@@ -577,7 +579,7 @@ def test_resuming_names_the_answers_set_aside_and_why(kb, tmp_path, stale_resume
 def test_set_aside_answers_go_only_after_a_yes(kb, tmp_path, stale_resume_file) -> None:
     path, stale = stale_resume_file
     resumed = sessions.load_resume(str(path), kb)
-    script = SessionScript(stop_at=kb.questions[1].id, confirms=[True])
+    script = SessionScript(stop_at=kb.questions[2].id, confirms=[True])
     options = {"answers": resumed.answers, "set_aside": resumed.set_aside, "resume_from": path}
     session(kb, script, tmp_path, **options).run()
     assert stale.id not in resume_data(path)["answers"]["symptoms"]

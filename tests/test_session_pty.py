@@ -91,15 +91,23 @@ def page_pattern(plan: quiz.PagePlan) -> str:
 
 
 def start(child: pexpect.spawn) -> None:
-    """The prompt to start, after the welcome: wait for it, then press Enter."""
+    """The prompt to start, after the welcome: wait for it, press Enter, then answer the first
+    page, "Who are you answering for?", with "Myself"."""
     child.expect(pattern(sessions.READY))
     child.send(ENTER)
+    child.expect(pattern("Who are you answering for?"))
+    child.send(DOWN + ENTER)
+
+
+def warning_pages(kb: KnowledgeBase) -> tuple[quiz.PagePlan, ...]:
+    """The pages from the first warning signs on (after "Who are you answering for?")."""
+    return quiz.pages(kb)[1:]
 
 
 def answer_no(child: pexpect.spawn, kb: KnowledgeBase, how_many: int) -> list[str]:
     """Answer "No" to every question of the first pages (warning signs); return the ids of
     those questions, then wait for the next page to be on screen."""
-    plans = quiz.pages(kb)
+    plans = warning_pages(kb)
     asked = [question.id for plan in plans[:how_many] for question in plan.questions]
     assert all(kb.questions_by_id[name].kind == "symptom" for name in asked)
     start(child)
@@ -217,10 +225,10 @@ Application.run = failing_run
 
 def test_a_crash_inside_a_prompt_keeps_the_answers_then_reports_it(kb, tmp_path) -> None:
     child = spawn(tmp_path, "quiz", wrapper=CRASH_AT_FOURTH_PROMPT)
-    plans = quiz.pages(kb)
-    asked = [question.id for plan in plans[:2] for question in plan.questions]
-    start(child)  # the first prompt
-    for plan in plans[:2]:  # two pages answered; the fourth prompt breaks
+    plans = warning_pages(kb)
+    asked = [question.id for plan in plans[:1] for question in plan.questions]
+    start(child)  # the first prompt, and the second: "Who are you answering for?"
+    for plan in plans[:1]:  # one more page answered; the fourth prompt breaks
         child.expect(page_pattern(plan))
         child.send(ALL_NO)
     child.expect(r"--resume (\S+\.json)")
@@ -237,6 +245,7 @@ def test_a_crash_inside_a_prompt_keeps_the_answers_then_reports_it(kb, tmp_path)
 def complete_answers(kb: KnowledgeBase) -> dict[str, Any]:
     """A self-care story with every question the quiz asks answered."""
     answers: dict[str, Any] = {
+        "respondent": "self",
         "age": 35,
         "location": ["lower_back"],
         "radiation": [],
@@ -349,10 +358,10 @@ def fill(folder: Path) -> None:
 
 @pytest.mark.parametrize("how", ["tmpfs", "patched"])
 def test_a_full_disk_during_a_resumed_quiz_saves_in_the_fallback_folder(kb, tmp_path, how) -> None:
-    plans = quiz.pages(kb)
+    plans = warning_pages(kb)
     first = {question.id: "no" for question in plans[0].questions}
     resume = tmp_path / "full" / "resume.json"
-    content = json.dumps({"resume": 1, "answers": {"symptoms": first}})
+    content = json.dumps({"resume": 1, "answers": {"respondent": "self", "symptoms": first}})
     with full_folder(tmp_path, how) as (folder, patch):
         resume.write_text(content)  # written before the disk filled up
         if patch is None:
@@ -557,7 +566,7 @@ def test_the_printed_command_works_as_printed(kb, tmp_path, started) -> None:
 
 
 def test_going_back_from_the_emergency_stop_in_a_real_terminal(kb, tmp_path) -> None:
-    plans = quiz.pages(kb)
+    plans = warning_pages(kb)
     first = plans[0].questions[0]
     assert quiz.emergency_rules(kb, {"symptoms": {first.id: "yes"}}), "an emergency sign"
     child = spawn(tmp_path, "quiz")

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-FORMAT = 2  # 2: one cache file per language
+FORMAT = 3  # 2: one cache file per language; 3: questions worded per person
 MAGIC = "triage-knowledge-cache"
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 ENGLISH = "en"  # the knowledge base's own language (triage.language.ENGLISH, not imported: speed)

@@ -106,6 +106,23 @@ class Choice(_Strict):
     help: str | None = None
 
 
+Person = Literal["someone_else", "child"]  # who the answers are about, other than oneself
+
+
+class Wording(_Strict):
+    """A question's text and help for another person (questions.yaml `person:`)."""
+
+    text: str | None = None
+    help: str | None = None
+
+
+class ScreenWording(_Strict):
+    """A shared screen's title and help for another person."""
+
+    title: str | None = None
+    help: str | None = None
+
+
 class Question(_Strict):
     id: str
     section: Section
@@ -120,9 +137,17 @@ class Question(_Strict):
     # What the rules count a missing answer as (not asked, skipped or "Don't know"), where a
     # rule tests `not_answered`: shown beside the missing answer in a reason's evidence.
     unanswered: str | None = None
+    # The text and help for another person than the one answering ("Does your child ..."),
+    # by the answer to `respondent`; what is not given stays as for oneself.
+    person: dict[Person, Wording] = Field(default_factory=dict)
 
     def label_of(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)
+
+    def for_person(self, respondent: Any) -> Question:
+        """This question worded for the person the answers are about."""
+        worded: Question = _worded(self, self.person.get(respondent), ("text", "help"))
+        return worded
 
 
 class Screen(_Strict):
@@ -131,6 +156,18 @@ class Screen(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
     help: str | None = None
+    person: dict[Person, ScreenWording] = Field(default_factory=dict)
+
+    def for_person(self, respondent: Any) -> Screen:
+        worded: Screen = _worded(self, self.person.get(respondent), ("title", "help"))
+        return worded
+
+
+def _worded(item: Any, wording: BaseModel | None, names: tuple[str, ...]) -> Any:
+    if wording is None:
+        return item
+    given = {name: getattr(wording, name) for name in names if getattr(wording, name)}
+    return item.model_copy(update=given) if given else item
 
 
 class Rule(_Strict):
@@ -151,6 +188,8 @@ class Advice(_Strict):
     text: str
     when: dict[str, Any] | None = None
     sources: list[str] = Field(min_length=1)
+    # The causes the text names: it may be shown only when the result suspects one of them.
+    causes: list[Cause] = Field(default_factory=list)
 
 
 class Source(_Strict):

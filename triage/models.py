@@ -122,6 +122,22 @@ class Missing(StrEnum):
     NOT_ASKED = "not_asked"
 
 
+class Episode(StrEnum):
+    """Whether the person has had back pain like this before (asked over 60)."""
+
+    FIRST = "first"  # the first time
+    RECURRENT = "recurrent"  # back pain like this before
+    UNSURE = "unsure"
+
+
+class Respondent(StrEnum):
+    """Who the answers are about: the quiz words its questions for that person."""
+
+    SELF = "self"
+    SOMEONE_ELSE = "someone_else"
+    CHILD = "child"
+
+
 class Answer(StrEnum):
     YES = "yes"
     NO = "no"
@@ -181,13 +197,15 @@ CHOICE_FIELDS: dict[str, type[StrEnum]] = {
     "onset": Onset,
     "trigger": Trigger,
     "course": Course,
+    "episode": Episode,
+    "respondent": Respondent,
 }
 NUMBER_FIELDS: dict[str, tuple[int, int]] = {"age": (0, 120), "intensity": (0, 10)}
 REQUIRED_FIELDS = ("age", "location", "duration")
 # The optional questions with one answer (a choice or a number): the ones that can be answered
 # "Don't know" or skipped (a yes/no question has its own "Not sure": `unsure`).
-OptionalField = Literal["onset", "trigger", "intensity", "course"]
-OPTIONAL_FIELDS: tuple[str, ...] = ("onset", "trigger", "intensity", "course")
+OptionalField = Literal["onset", "trigger", "intensity", "course", "episode"]
+OPTIONAL_FIELDS: tuple[str, ...] = ("onset", "trigger", "intensity", "course", "episode")
 
 
 def _not_a_boolean(value: Any) -> Any:
@@ -259,6 +277,14 @@ class Answers(BaseModel):
         None, ge=0, le=10, strict=True, description="0 (no pain) to 10 (worst imaginable)."
     )
     course: Course | None = Field(None, description="Whether the pain is getting better or worse.")
+    episode: Episode | None = Field(
+        None,
+        description="first (the first time), recurrent (back pain like this before) or unsure.",
+    )
+    respondent: Respondent | None = Field(
+        None,
+        description="Who the answers are about: self, someone_else or child (for the wording).",
+    )
     symptoms: Symptoms = Field(  # type: ignore[valid-type]
         default_factory=lambda: Symptoms(),
         description="Symptom name -> yes, no or unsure. Absent means not asked (counts as no).",

@@ -155,7 +155,9 @@ def _condition(kb: KnowledgeBase, rule_id: str) -> Condition:
     return kb.conditions[f"rule:{rule_id}"]
 
 
-@lru_cache(maxsize=1024)
+# 2048: the rules that read the age (children, older people, injecting drugs from 12) make a
+# reason per age; 1024 was too few for a varied batch, and a full cache only churns.
+@lru_cache(maxsize=2048)
 def _shared_reason(
     kb: KnowledgeBase,
     rule_id: str,

@@ -308,7 +308,7 @@ def make_page(
 ) -> Page:
     """The page `page` (an id) for the answers so far (those to its own questions are
     replaced by what is chosen on it)."""
-    plan = _pages_by_id(kb)[page]
+    plan = worded(kb, _pages_by_id(kb)[page], answers.get("respondent"))
     others = without(answers, plan.questions)
     return Page(
         id=plan.id,
@@ -322,6 +322,20 @@ def make_page(
         shown=lambda chosen: shown_on(kb, plan, others, chosen),
         stopping=lambda chosen: stopping_on(kb, plan, others, chosen),
     )
+
+
+def worded(kb: KnowledgeBase, plan: PagePlan, respondent: Any) -> PagePlan:
+    """A page with its title, help and questions worded for the person the answers are about
+    (questions.yaml `person:`; the answer to `respondent`)."""
+    if respondent is None:
+        return plan
+    screen = kb.screens_by_id.get(plan.id)
+    title, help_ = plan.title, plan.help
+    if screen is not None:
+        screen = screen.for_person(str(respondent))
+        title, help_ = screen.title, screen.help
+    questions = tuple(q.for_person(str(respondent)) for q in plan.questions)
+    return PagePlan(plan.id, title, help_, questions)
 
 
 def _holds_any(plan: PagePlan, asked: set[str]) -> bool:
@@ -343,6 +357,7 @@ def review_rows(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[ReviewRow
         questions = [q for q in plan.questions if q.id in asked and is_answered(answers, q)]
         if not questions:
             continue
+        plan = worded(kb, plan, answers.get("respondent"))
         if len(plan.questions) == 1:
             (question,) = questions
             rows.append(

@@ -85,6 +85,16 @@ class ChoiceText(_Strict):
     help: str | None = None
 
 
+class WordingText(_Strict):
+    text: str | None = None
+    help: str | None = None
+
+
+class ScreenWordingText(_Strict):
+    title: str | None = None
+    help: str | None = None
+
+
 class QuestionText(_Strict):
     short: str | None = None
     text: str | None = None
@@ -92,11 +102,13 @@ class QuestionText(_Strict):
     picture: str | None = None
     unanswered: str | None = None
     choices: dict[str, ChoiceText] = {}
+    person: dict[str, WordingText] = {}  # by respondent, as questions.yaml `person:`
 
 
 class ScreenText(_Strict):
     title: str | None = None
     help: str | None = None
+    person: dict[str, ScreenWordingText] = {}
 
 
 class QuestionsText(_Strict):
@@ -221,6 +233,7 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
                 getattr(question, name),
                 _field(given_q, name),
             )
+        yield from _person_slots(question.id, question.person, given_q, ("text", "help"))
         choices = given_q.choices if given_q else {}
         for choice in question.choices:
             where = f"choices.{choice.value}"
@@ -244,6 +257,24 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
         given_s = screens.get(screen.id)
         yield "questions.yaml", screen.id, "title", screen.title, _field(given_s, "title")
         yield "questions.yaml", screen.id, "help", screen.help, _field(given_s, "help")
+        yield from _person_slots(screen.id, screen.person, given_s, ("title", "help"))
+
+
+def _person_slots(
+    item: str, person: Mapping[Any, BaseModel], given: Any, names: tuple[str, ...]
+) -> Iterator[Slot]:
+    """The texts worded for another person (`person.<respondent>.<field>`)."""
+    translated = given.person if given is not None else {}
+    for who, wording in person.items():
+        for name in names:
+            english = getattr(wording, name)
+            yield (
+                "questions.yaml",
+                item,
+                f"person.{who}.{name}",
+                english,
+                _field(translated.get(who), name),
+            )
 
 
 def _ruleset_slots(kb: KnowledgeBase, texts: RulesetText | None) -> Iterator[Slot]:
@@ -309,6 +340,8 @@ def unknown(kb: KnowledgeBase, texts: Translation) -> list[Problem]:
         if question is None:
             add("questions.yaml", question_id, _("no question has this id in questions.yaml"))
             continue
+        for who in set(given.person) - set(question.person):
+            add("questions.yaml", question_id, _unknown_person(who))
         offered = {choice.value for choice in question.choices}
         for value in given.choices:
             if value not in offered:
@@ -320,13 +353,20 @@ def unknown(kb: KnowledgeBase, texts: Translation) -> list[Problem]:
                     ),
                 )
     screens = kb.screens_by_id
-    for screen_id in texts.questions.screens if texts.questions else {}:
+    for screen_id, given_s in (texts.questions.screens if texts.questions else {}).items():
         if screen_id not in screens:
             add("questions.yaml", screen_id, _("no screen has this id in questions.yaml"))
+            continue
+        for who in set(given_s.person) - set(screens[screen_id].person):
+            add("questions.yaml", screen_id, _unknown_person(who))
     for file, item, name, english, translated in slots(kb, texts):
         if english is None and translated is not None:
             add(file, item, _("{field}: the English has no such text").format(field=name))
     return problems
+
+
+def _unknown_person(who: str) -> str:
+    return _("person.{who}: the English has no wording for this person").format(who=who)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,7 +407,7 @@ def localized(kb: KnowledgeBase, texts: Translation) -> KnowledgeBase:
             for key, item in kb.advice.items()
         },
         questions=tuple(_question(q, questions_text.get(q.id)) for q in kb.questions),
-        screens=tuple(s.model_copy(update=_given(screens_text.get(s.id))) for s in kb.screens),
+        screens=tuple(_screen(s, screens_text.get(s.id)) for s in kb.screens),
         language=texts.language,
     )
 
@@ -377,7 +417,20 @@ def _question(question: Any, texts: QuestionText | None) -> Any:
         return question
     choices = [c.model_copy(update=_given(texts.choices.get(c.value))) for c in question.choices]
     update = _given(texts, ("short", "text", "help", "picture", "unanswered"))
-    return question.model_copy(update=update | {"choices": choices})
+    person = _person(question.person, texts.person)
+    return question.model_copy(update=update | {"choices": choices, "person": person})
+
+
+def _screen(screen: Any, texts: ScreenText | None) -> Any:
+    if texts is None:
+        return screen
+    person = _person(screen.person, texts.person)
+    return screen.model_copy(update=_given(texts, ("title", "help")) | {"person": person})
+
+
+def _person(english: Mapping[str, Any], texts: Mapping[str, BaseModel]) -> dict[str, Any]:
+    """Each wording for another person, with the texts given for it in the language."""
+    return {who: w.model_copy(update=_given(texts.get(who))) for who, w in english.items()}
 
 
 def _given(texts: BaseModel | None, names: tuple[str, ...] | None = None) -> dict[str, Any]:
