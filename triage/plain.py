@@ -73,12 +73,10 @@ NOT_AN_ANSWER_FIRST = N_("Not an answer to {name}. Type {allowed}.")
 NONE_ALONE = N_('"{none}" ({number}) cannot be chosen together with other answers.')
 FIRST_QUESTION = N_("This is the first question: there is nothing to go back to.")
 EMERGENCY_WARNING = N_("This answer means you will be told to call the emergency number now.")
-CONFIRM_STOP = N_("{name}: {answer}. Right? {yes} or Enter: yes; n: change it:")
+CONFIRM_STOP = N_("{name}: {answer}. Right? Enter: yes, n: change it:")
 REVIEW_TITLE = N_("Review your answers")
 REVIEW_HELP = N_("Check your answers. To change one, type its number.")
-REVIEW_PROMPT = N_(
-    "Review: Enter or 0 shows your result, a number from 1 to {last} changes it, b back:"
-)
+REVIEW_PROMPT = N_("Review: Enter shows the result, 1 to {last} changes that answer, b back:")
 REVIEW_WRONG = N_("Type 0 or press Enter for your result, a number from 1 to {last}, or b.")
 WHAT_NEXT = N_("What next? Type {keys} (Enter alone: {first}):")
 NOT_OFFERED = N_("Type one of {keys}, or Enter alone for {first}.")
@@ -91,7 +89,7 @@ RESULT = N_("Result: {headline}")
 OR_WORD = N_("{items} or {last}")
 
 _HEADLINE = re.compile(r"^=== (.*) ===$", re.DOTALL)
-_RULE_LINE = re.compile(r"^[-=]{3,}$")  # the underline under a title
+_RULE_LINE = re.compile(r"^-{3,}$")  # the underline under a title
 
 
 def own_yes_key() -> str:
@@ -132,11 +130,11 @@ class PlainAsker:
         """Running text, wrapped at word boundaries (an empty text: a blank line)."""
         self._write(self._wrapped(text) + "\n")
 
-    def _wrapped(self, text: str) -> str:
-        return "\n".join(
-            textwrap.wrap(prose(text), self.width, break_long_words=False, break_on_hyphens=False)
-            or [""]
+    def _wrapped(self, text: str, width: int | None = None) -> str:
+        lines = textwrap.wrap(
+            prose(text), width or self.width, break_long_words=False, break_on_hyphens=False
         )
+        return "\n".join(lines or [""])
 
     def _write(self, text: str) -> None:
         self.output.write(text)
@@ -145,9 +143,13 @@ class PlainAsker:
     def read(self, prompt: str) -> str:
         """Print the prompt (wrapped; the answer is typed after its last line) and read one
         line. The end of the input stops the quiz (QuizInterrupted)."""
-        lines = self._wrapped(prompt).split("\n")
+        lines = self._wrapped(prompt, self.width - 1).split("\n")  # room for the space after it
         self._write("\n".join(lines) + " ")
-        line = self.input.readline()
+        try:
+            line = self.input.readline()
+        except BaseException:  # Ctrl-C (or an error): the next words start on a line of their own
+            self._write("\n")
+            raise
         if not line:
             self._write("\n")
             raise QuizInterrupted
@@ -396,7 +398,7 @@ class PlainAsker:
         self.say(f"! {_(EMERGENCY_WARNING)}")
         yes = own_yes_key()
         while True:
-            typed = self.read(_(CONFIRM_STOP).format(name=name, answer=answer, yes=yes)).lower()
+            typed = self.read(_(CONFIRM_STOP).format(name=name, answer=answer)).lower()
             if typed in ("", "y", yes):
                 return True
             if typed in ("n", BACK):
