@@ -327,7 +327,8 @@ class PlainAsker:
             return []
         found: list[tuple[Any, str]] = [(c.value, prose(c.label)) for c in question.choices]
         if question.id not in REQUIRED_FIELDS:
-            found.append((None, _(NONE_LABEL if question.kind == "multi" else SKIP_LABEL)))
+            label = NONE_LABEL if question.kind == "multi" else SKIP_LABEL
+            found.append((None, _(label)))
         return found
 
     def allowed(self, question: Question, count: int) -> str:
