@@ -82,6 +82,8 @@ class Typist:
         return {
             "question": pattern(_(plain.PROMPT), name=names, number=r"\w+", allowed=".+?"),
             "first": pattern(_(plain.PROMPT_FIRST), name=names, number=r"\w+", allowed=".+?"),
+            "short": pattern(_(plain.PROMPT_SHORT), name=names, allowed=".+?"),
+            "first short": pattern(_(plain.PROMPT_FIRST_SHORT), name=names, allowed=".+?"),
             "stop": pattern(_(plain.CONFIRM_STOP), name=names, answer=".+?"),
             "review": pattern(_(plain.REVIEW_PROMPT), last=r"\d+"),
             "next": pattern(_(plain.WHAT_NEXT), keys=".+?", first=r"\w"),
@@ -107,19 +109,19 @@ class Typist:
         lines = text.rstrip().split("\n")
         for start in range(len(lines) - 1, max(len(lines) - 4, 0) - 1, -1):  # a prompt: 1-3 lines
             prompt = " ".join(" ".join(lines[start:]).split())
-            if typed := self._reply(prompt, lines[start], text):
+            if typed := self._reply(prompt, text):
                 return typed[0]
         raise AssertionError(f"a prompt the typist does not know: {lines[-3:]!r}")
 
-    def _reply(self, prompt: str, first_line: str, text: str) -> tuple[str] | None:
+    def _reply(self, prompt: str, text: str) -> tuple[str] | None:
         patterns = self._patterns
-        for kind in ("question", "first"):
-            if match := patterns[kind].fullmatch(prompt):
-                question = self.by_name[match.group("name")]
-                self.prompts.append((question.id, first_line))
-                return (self._typed(question, text),)
         if patterns["stop"].fullmatch(prompt):
             return ("",)  # the answer that stops the quiz is right: Enter
+        for kind in ("question", "first", "short", "first short"):
+            if match := patterns[kind].fullmatch(prompt):
+                question = self.by_name[match.group("name")]
+                self.prompts.append((question.id, text.rsplit("\n", 1)[-1]))
+                return (self._typed(question, text),)
         if patterns["review"].fullmatch(prompt):
             return ("",)
         if patterns["next"].fullmatch(prompt):
@@ -238,15 +240,15 @@ def check_result(kb: KnowledgeBase, run: Run, answers: Answers) -> None:
 
 def check_plain(run: Run) -> None:
     """Nothing a screen reader stumbles on: no escape sequence or other control character
-    but the newline, no line longer than the width, and every prompt (one line) names its
-    question."""
+    but the newline, no line longer than the width, and every prompt is one line that names
+    its question (the line the answer is typed on)."""
     text = run.text
     assert not CONTROL.search(text), repr(CONTROL.search(text))
     assert all(len(line) <= WIDTH for line in text.split("\n")), max(text.split("\n"), key=len)
     assert "===" not in text and "---" not in text and "[x]" not in text
     for question_id, line in run.typist.prompts:
         name = prose(run.typist.kb.questions_by_id[question_id].short)
-        assert line.startswith(f"{name} ("), (name, line)
+        assert line.startswith((f"{name} (", f"{name}: ")), (name, line)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,8 +298,8 @@ def test_a_mistake_gets_one_line_saying_what_is_allowed_then_the_question_again(
     check_plain(run)
     lines = run.text.split("\n")
     for name, allowed in (
-        ("Age", "Type a whole number from 0 to 120, or b to go back."),
-        ("Where it hurts", "Type numbers from 1 to "),
+        ("Age", "Type a number from 0 to 120, or b to go back."),
+        ("Where it hurts", "Type one or more of 1 to 5"),
         ("Chest pain", "Type y, n or ?, or b to go back."),
     ):
         (index,) = [

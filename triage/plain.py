@@ -59,15 +59,18 @@ PROGRESS = N_("Question {number} of about {total}")
 PART = N_("Part {part} of {parts}")
 SKIP_LABEL = N_("Don't know")
 NONE_LABEL = N_("None of these")
+NO_DRAWING = N_("Plain mode shows no drawing: the areas are the numbered choices, in words.")
 GIVEN = N_("Your answer before: {answer}. Enter alone keeps it.")
 # Prompts: "<question> (question 3b): <what to type>, b back:"
 PROMPT = N_("{name} (question {number}): {allowed}, b back:")
 PROMPT_FIRST = N_("{name} (question {number}): {allowed}:")
+PROMPT_SHORT = N_("{name}: {allowed}, b back:")  # where the other is too long for the line
+PROMPT_FIRST_SHORT = N_("{name}: {allowed}:")
 ALLOWED_SIGN = N_("{yes}, n or ?")
-ALLOWED_ONE = N_("a number from 1 to {last}")
-ALLOWED_SEVERAL = N_("numbers from 1 to {last}, several allowed")
-ALLOWED_NUMBER = N_("a whole number from {low} to {high}")
-ALLOWED_NUMBER_SKIP = N_("a whole number from {low} to {high}, or ? if you don't know")
+ALLOWED_ONE = N_("1 to {last}")
+ALLOWED_SEVERAL = N_("one or more of 1 to {last}")
+ALLOWED_NUMBER = N_("a number from {low} to {high}")
+ALLOWED_NUMBER_SKIP = N_("{low} to {high}, ? if not known")
 NOT_AN_ANSWER = N_("Not an answer to {name}. Type {allowed}, or b to go back.")
 NOT_AN_ANSWER_FIRST = N_("Not an answer to {name}. Type {allowed}.")
 NONE_ALONE = N_('"{none}" ({number}) cannot be chosen together with other answers.')
@@ -80,8 +83,8 @@ REVIEW_PROMPT = N_("Review: Enter shows the result, 1 to {last} changes that ans
 REVIEW_WRONG = N_("Type 0 or press Enter for your result, a number from 1 to {last}, or b.")
 WHAT_NEXT = N_("What next? Type {keys} (Enter alone: {first}):")
 NOT_OFFERED = N_("Type one of {keys}, or Enter alone for {first}.")
-CONFIRM_YES = N_("(y: yes, n: no; Enter: yes)")
-CONFIRM_NO = N_("(y: yes, n: no; Enter: no)")
+CONFIRM_YES = N_("(y or n; Enter: yes)")
+CONFIRM_NO = N_("(y or n; Enter: no)")
 YES_OR_NO = N_("Type y for yes or n for no.")
 FILE_NAME = N_("File name: Enter alone saves as {default}; type another name, or - not to save:")
 FILE_NAME_NONE = N_("File name (Enter alone: do not save):")
@@ -282,6 +285,8 @@ class PlainAsker:
         self.say(question.text)
         if question.help:
             self.say(question.help)
+        if question.picture:
+            self.say(_(NO_DRAWING))
         choices = self.choices(question)
         if question.kind == "symptom":  # y, n, ? (the numbers 1 to 3 work too)
             letters = (own_yes_key(), "n", "?")
@@ -297,9 +302,7 @@ class PlainAsker:
             self.say(_(GIVEN).format(answer=answer_words(self.kb, question, given)))
         allowed = self.allowed(question, len(choices))
         name = prose(question.short)
-        prompt = _(PROMPT_FIRST if first else PROMPT).format(
-            name=name, number=number, allowed=allowed
-        )
+        prompt = self.prompt(name, number, allowed, first)
         while True:
             typed = self.read(prompt)
             if typed.lower() == BACK:
@@ -316,6 +319,14 @@ class PlainAsker:
                 continue
             wrong = NOT_AN_ANSWER_FIRST if first else NOT_AN_ANSWER
             self.say(_(wrong).format(name=name, allowed=allowed))
+
+    def prompt(self, name: str, number: str, allowed: str, first: bool) -> str:
+        """The question's prompt: its name, number and what can be typed, on one line (the
+        number is left out where the line would be too long, so the name is on the line the
+        answer is typed on)."""
+        templates = (PROMPT_FIRST, PROMPT_FIRST_SHORT) if first else (PROMPT, PROMPT_SHORT)
+        texts = [_(t).format(name=name, number=number, allowed=allowed) for t in templates]
+        return next((text for text in texts if len(text) < self.width), texts[-1])
 
     def choices(self, question: Question) -> list[tuple[Any, str]]:
         """The numbered choices: (value, words). Yes / No / Not sure for a warning sign; a
