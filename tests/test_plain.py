@@ -64,7 +64,7 @@ class Typist:
         self.stop_after = stop_after
         self.typed: list[str] = []
         self.prompts: list[tuple[str, str]] = []  # (question id, the prompt's last line)
-        self.errors: list[str] = []  # the line printed after each mistake
+        self.wrapped: list[str] = []  # prompts of the plain quiz longer than a line
         self.went_back = False
         names = sorted((q for q in kb.questions), key=lambda q: -len(prose(q.short)))
         self.by_name = {prose(q.short): q for q in names}
@@ -85,6 +85,7 @@ class Typist:
             "short": pattern(_(plain.PROMPT_SHORT), name=names, allowed=".+?"),
             "first short": pattern(_(plain.PROMPT_FIRST_SHORT), name=names, allowed=".+?"),
             "stop": pattern(_(plain.CONFIRM_STOP), name=names, answer=".+?"),
+            "stop short": pattern(_(plain.CONFIRM_STOP_SHORT), name=names, answer=".+?"),
             "review": pattern(_(plain.REVIEW_PROMPT), last=r"\d+"),
             "next": pattern(_(plain.WHAT_NEXT), keys=".+?", first=r"\w"),
             "confirm": re.compile(
@@ -110,12 +111,14 @@ class Typist:
         for start in range(len(lines) - 1, max(len(lines) - 4, 0) - 1, -1):  # a prompt: 1-3 lines
             prompt = " ".join(" ".join(lines[start:]).split())
             if typed := self._reply(prompt, text):
+                if not self._patterns["confirm"].fullmatch(prompt):  # the session's own
+                    self.wrapped += [prompt] if start < len(lines) - 1 else []  # one line each
                 return typed[0]
         raise AssertionError(f"a prompt the typist does not know: {lines[-3:]!r}")
 
     def _reply(self, prompt: str, text: str) -> tuple[str] | None:
         patterns = self._patterns
-        if patterns["stop"].fullmatch(prompt):
+        if patterns["stop"].fullmatch(prompt) or patterns["stop short"].fullmatch(prompt):
             return ("",)  # the answer that stops the quiz is right: Enter
         for kind in ("question", "first", "short", "first short"):
             if match := patterns[kind].fullmatch(prompt):
@@ -246,6 +249,7 @@ def check_plain(run: Run) -> None:
     assert not CONTROL.search(text), repr(CONTROL.search(text))
     assert all(len(line) <= WIDTH for line in text.split("\n")), max(text.split("\n"), key=len)
     assert "===" not in text and "---" not in text and "[x]" not in text
+    assert run.typist.wrapped == []
     for question_id, line in run.typist.prompts:
         name = prose(run.typist.kb.questions_by_id[question_id].short)
         assert line.startswith((f"{name} (", f"{name}: ")), (name, line)
@@ -362,8 +366,25 @@ def test_the_review_is_a_numbered_list_and_a_number_changes_that_answer(
     assert re.search(r"^1\. New bladder or bowel problems", review, re.MULTILINE) or re.search(
         r"^1\. Warning signs", review, re.MULTILINE
     )
-    assert "Type 0 or press Enter for your result, a number from 1 to" in review
+    assert "Press Enter for your result, or type a number from 1 to" in review
     assert text.count("Review your answers") == 2  # the fourth page asked again, then review
+
+
+def test_a_number_may_be_typed_with_its_unit_and_several_answers_with_and(
+    kb: KnowledgeBase,
+) -> None:
+    asker = PlainAsker(kb, input=io.StringIO(), output=io.StringIO(), width=WIDTH)
+    age, location = kb.questions_by_id["age"], kb.questions_by_id["location"]
+    assert asker.parse(age, [], "72 years") == 72
+    assert asker.parse(age, [], "72") == 72
+    for wrong in ("7 2", "72 or 73", "121", "-1", "", "?"):
+        assert asker.parse(age, [], wrong) is plain._WRONG, wrong
+    choices = asker.choices(location)
+    values = [value for value, _label in choices]
+    assert asker.parse(location, choices, "3 and 1") == [values[0], values[2]]
+    assert asker.parse(location, choices, "3,1 ; 3") == [values[0], values[2]]
+    for wrong in ("3 or 1", "and", "0", "9", ""):
+        assert asker.parse(location, choices, wrong) is plain._WRONG, wrong
 
 
 # ---------------------------------------------------------------------------------------------

@@ -77,10 +77,11 @@ NONE_ALONE = N_('"{none}" ({number}) cannot be chosen together with other answer
 FIRST_QUESTION = N_("This is the first question: there is nothing to go back to.")
 EMERGENCY_WARNING = N_("This answer means you will be told to call the emergency number now.")
 CONFIRM_STOP = N_("{name}: {answer}. Right? Enter: yes, n: change it:")
+CONFIRM_STOP_SHORT = N_("{name}: {answer}? Enter: yes, n: change:")
 REVIEW_TITLE = N_("Review your answers")
 REVIEW_HELP = N_("Check your answers. To change one, type its number.")
 REVIEW_PROMPT = N_("Review: Enter shows the result, 1 to {last} changes that answer, b back:")
-REVIEW_WRONG = N_("Type 0 or press Enter for your result, a number from 1 to {last}, or b.")
+REVIEW_WRONG = N_("Press Enter for your result, or type a number from 1 to {last}, or b.")
 WHAT_NEXT = N_("What next? Type {keys} (Enter alone: {first}):")
 NOT_OFFERED = N_("Type one of {keys}, or Enter alone for {first}.")
 CONFIRM_YES = N_("(y or n; Enter: yes)")
@@ -90,6 +91,7 @@ FILE_NAME = N_("File name: Enter alone saves as {default}; type another name, or
 FILE_NAME_NONE = N_("File name (Enter alone: do not save):")
 RESULT = N_("Result: {headline}")
 OR_WORD = N_("{items} or {last}")
+AND = N_("and")  # between the numbers of several answers: "3 and 5"
 
 _HEADLINE = re.compile(r"^=== (.*) ===$", re.DOTALL)
 _RULE_LINE = re.compile(r"^-{3,}$")  # the underline under a title
@@ -325,7 +327,11 @@ class PlainAsker:
         number is left out where the line would be too long, so the name is on the line the
         answer is typed on)."""
         templates = (PROMPT_FIRST, PROMPT_FIRST_SHORT) if first else (PROMPT, PROMPT_SHORT)
-        texts = [_(t).format(name=name, number=number, allowed=allowed) for t in templates]
+        return self._fitting(*templates, name=name, number=number, allowed=allowed)
+
+    def _fitting(self, *templates: str, **values: str) -> str:
+        """The first of the templates (translated, filled in) that fits one line, else the last."""
+        texts = [_(template).format(**values) for template in templates]
         return next((text for text in texts if len(text) < self.width), texts[-1])
 
     def choices(self, question: Question) -> list[tuple[Any, str]]:
@@ -371,8 +377,9 @@ class PlainAsker:
                 low, high = NUMBER_FIELDS[question.id]
                 if text == "?" and question.id not in REQUIRED_FIELDS:
                     return None
-                if text.isdigit() and low <= int(text) <= high:
-                    return int(text)
+                number = re.fullmatch(r"(\d+)(\s*[^\W\d_]+\.?)?", text)  # "72" or "72 years"
+                if number and low <= int(number.group(1)) <= high:
+                    return int(number.group(1))
                 return _WRONG
             case "multi":
                 return self._several(choices, text)
@@ -380,7 +387,8 @@ class PlainAsker:
                 return _numbered(choices, text)
 
     def _several(self, choices: list[tuple[Any, str]], text: str) -> Any:
-        parts = [part for part in re.split(r"[\s,;]+", text) if part]
+        joining = {"&", "and", _(AND).lower()}  # "3 and 5" as "3 5"
+        parts = [part for part in re.split(r"[\s,;]+", text) if part and part not in joining]
         if not parts or not all(p.isdigit() and 1 <= int(p) <= len(choices) for p in parts):
             return _WRONG
         values = [choices[int(p) - 1][0] for p in dict.fromkeys(parts)]
@@ -410,7 +418,10 @@ class PlainAsker:
         self.say(f"! {_(EMERGENCY_WARNING)}")
         yes = own_yes_key()
         while True:
-            typed = self.read(_(CONFIRM_STOP).format(name=name, answer=answer)).lower()
+            typed = self.read(
+                self._fitting(CONFIRM_STOP, CONFIRM_STOP_SHORT, name=name, answer=answer)
+            )
+            typed = typed.lower()
             if typed in ("", "y", yes):
                 return True
             if typed in ("n", BACK):
