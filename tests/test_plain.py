@@ -55,12 +55,13 @@ class Typist:
         mistakes: Sequence[str] = (),
         backs: Sequence[str] = (),
         key: str = "q",
+        keys: Sequence[str] = (),
         confirms: Sequence[str] = (),
         stop_after: int | None = None,
     ) -> None:
         self.kb, self.answers, self.out = kb, answers, out
         self.mistakes, self.backs = set(mistakes), list(backs)
-        self.key, self.confirms = key, list(confirms)
+        self.key, self.keys, self.confirms = key, list(keys), list(confirms)
         self.stop_after = stop_after
         self.typed: list[str] = []
         self.prompts: list[tuple[str, str]] = []  # (question id, the prompt's last line)
@@ -128,7 +129,7 @@ class Typist:
         if patterns["review"].fullmatch(prompt):
             return ("",)
         if patterns["next"].fullmatch(prompt):
-            return (self.key,)
+            return (self.keys.pop(0) if self.keys else self.key,)
         if patterns["confirm"].fullmatch(prompt):
             return (self.confirms.pop(0),)
         return None
@@ -330,6 +331,24 @@ def test_b_goes_back_one_question_and_enter_keeps_the_answer_there(
     assert "Your answer before: No. Enter alone keeps it." in run.text
 
 
+def test_back_from_a_page_is_back_at_the_last_question_of_the_page_before(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    answers = scenario_answers(_first(kb, Level.SELF_CARE))
+    run = Run(kb, answered_from(answers), tmp_path, backs=["chest_pain"])
+    check_result(kb, run, answers)
+    asked = [question_id for question_id, _line in run.typist.prompts]
+    # b at 2a: back to 1c (not to 1a), where Enter keeps the answer; then 2a again
+    assert asked[:6] == [
+        "bladder_bowel",
+        "saddle_numbness",
+        "both_legs",
+        "chest_pain",
+        "both_legs",
+        "chest_pain",
+    ]
+
+
 def test_on_the_first_question_b_says_there_is_nothing_before(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
@@ -427,6 +446,17 @@ def test_an_emergency_answer_confirmed_stops_the_quiz_with_the_result_first(
     assert after[1].startswith("Result: EMERGENCY")  # the headline first
     assert any(paragraph.startswith("What to do now: ") for paragraph in after[2:5])
     check_plain(run)
+
+
+def test_back_from_an_emergency_stop_opens_the_page_at_the_answer_that_stopped_it(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    answers = {**answered_from(scenario_answers(_first(kb, Level.SELF_CARE))), "both_legs": "yes"}
+    run = Run(kb, answers, tmp_path, keys=["b"])
+    assert run.ending is session.Ending.EMERGENCY
+    asked = [question_id for question_id, _line in run.typist.prompts]
+    assert asked == ["bladder_bowel", "saddle_numbness", "both_legs", "both_legs"]
+    assert run.text.count("Your answer before: Yes. Enter alone keeps it.") == 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -128,6 +128,7 @@ class PlainAsker:
         self.output = output if output is not None else sys.stdout
         self.width = max(20, width if width is not None else plain_width())
         self.echo = not _is_terminal(self.input) if echo is None else echo
+        self._changing = False  # the next page was chosen in the review
 
     # -- writing and reading -----------------------------------------------------------------
 
@@ -172,15 +173,18 @@ class PlainAsker:
 
     def ask(self, page: Page) -> dict[str, Any] | GoBack:
         """Each question of the page in turn (a question that appears after an earlier answer
-        is asked too). b on the first question of the page goes back to the previous page."""
+        is asked too). b on the first question of the page goes back to the previous page.
+        A page come back to (b, or back from the result) opens at its last answer, one
+        question back; a page chosen in the review opens at its first question."""
+        changing, self._changing = self._changing, False
         self.say()
         self.say(_(PROGRESS).format(number=page.number, total=page.total))
         if page.title:
             self.say(page.title)
         if page.help:
             self.say(page.help)
-        chosen: dict[str, Any] = {}
-        order: list[str] = []
+        chosen = {} if changing else self._kept_before_last(page)
+        order = list(chosen)
         earlier: dict[str, Any] = dict(page.given)  # offered again: Enter alone keeps it
         while True:
             shown = page.shown(chosen)
@@ -206,6 +210,22 @@ class PlainAsker:
                 chosen.pop(question.id)
                 order.pop()
 
+    @staticmethod
+    def _kept_before_last(page: Page) -> dict[str, Any]:
+        """The answers given before on a page, up to its last one (asked again): going back
+        goes back one question. An answer that stops the quiz is never kept this way: the
+        page opens at it."""
+        chosen: dict[str, Any] = {}
+        while True:
+            missing = [q for q in page.shown(chosen) if q.id not in chosen]
+            if not missing or missing[0].id not in page.given:
+                return chosen
+            trial = {**chosen, missing[0].id: page.given[missing[0].id]}
+            after = [q for q in page.shown(trial) if q.id not in trial]
+            if not after or after[0].id not in page.given or page.stopping(trial):
+                return chosen
+            chosen = trial
+
     def review(self, rows: Sequence[ReviewRow]) -> str | GoBack | None:
         self.say()
         self.say(_(REVIEW_TITLE))
@@ -220,6 +240,7 @@ class PlainAsker:
             if typed.lower() == BACK:
                 return GO_BACK
             if typed.isdigit() and 1 <= int(typed) <= last:
+                self._changing = True
                 return rows[int(typed) - 1].page
             self.say(_(REVIEW_WRONG).format(last=last))
 
