@@ -66,6 +66,8 @@ class Typist:
         self.typed: list[str] = []
         self.prompts: list[tuple[str, str]] = []  # (question id, the prompt's last line)
         self.wrapped: list[str] = []  # prompts of the plain quiz longer than a line
+        self.first_lines: list[str] = []  # the first line of each question's prompt
+        self.first_line = ""
         self.went_back = False
         names = sorted((q for q in kb.questions), key=lambda q: -len(prose(q.short)))
         self.by_name = {prose(q.short): q for q in names}
@@ -88,6 +90,7 @@ class Typist:
             "stop": pattern(_(plain.CONFIRM_STOP), name=names, answer=".+?"),
             "stop short": pattern(_(plain.CONFIRM_STOP_SHORT), name=names, answer=".+?"),
             "review": pattern(_(plain.REVIEW_PROMPT), last=r"\d+"),
+            "review short": pattern(_(plain.REVIEW_PROMPT_SHORT), last=r"\d+"),
             "next": pattern(_(plain.WHAT_NEXT), keys=".+?", first=r"\w"),
             "confirm": re.compile(
                 ".* ("
@@ -111,6 +114,7 @@ class Typist:
         lines = text.rstrip().split("\n")
         for start in range(len(lines) - 1, max(len(lines) - 4, 0) - 1, -1):  # a prompt: 1-3 lines
             prompt = " ".join(" ".join(lines[start:]).split())
+            self.first_line = lines[start]
             if typed := self._reply(prompt, text):
                 if not self._patterns["confirm"].fullmatch(prompt):  # the session's own
                     self.wrapped += [prompt] if start < len(lines) - 1 else []  # one line each
@@ -125,8 +129,9 @@ class Typist:
             if match := patterns[kind].fullmatch(prompt):
                 question = self.by_name[match.group("name")]
                 self.prompts.append((question.id, text.rsplit("\n", 1)[-1]))
+                self.first_lines.append(self.first_line)
                 return (self._typed(question, text),)
-        if patterns["review"].fullmatch(prompt):
+        if patterns["review"].fullmatch(prompt) or patterns["review short"].fullmatch(prompt):
             return ("",)
         if patterns["next"].fullmatch(prompt):
             return (self.keys.pop(0) if self.keys else self.key,)
@@ -191,18 +196,23 @@ def numbered(block: str) -> dict[str, int]:
 
 class Run:
     def __init__(
-        self, kb: KnowledgeBase, answers: dict[str, Any], directory: Path, **typist: Any
+        self,
+        kb: KnowledgeBase,
+        answers: dict[str, Any],
+        directory: Path,
+        width: int = WIDTH,
+        **typist: Any,
     ) -> None:
         self.out = io.StringIO()
         self.typist = Typist(kb, answers, self.out, **typist)
-        asker = PlainAsker(kb, input=self.typist, output=self.out, width=WIDTH, echo=True)  # type: ignore[arg-type]
+        asker = PlainAsker(kb, input=self.typist, output=self.out, width=width, echo=True)  # type: ignore[arg-type]
         self.session = session.Session(
             kb,
             asker,
             directory=directory,
             clock=lambda: CLOCK,
             command="triage",
-            screen=lambda: (WIDTH + 1, 24),
+            screen=lambda: (width + 1, 24),
         )
         self.ending = self.session.run()
 
@@ -280,6 +290,24 @@ def test_every_scenario_typed_line_by_line_gets_the_result_of_assess(
     check_result(spoken, run, answers)
     check_plain(run)
     assert list(tmp_path.iterdir()) == []  # "q": nothing saved
+
+
+@pytest.mark.parametrize("width", [59, 39])
+def test_in_a_narrow_terminal_every_line_fits_and_each_prompt_starts_with_its_question(
+    spoken: KnowledgeBase, width: int, tmp_path: Path
+) -> None:
+    for level in (Level.URGENT, Level.EMERGENCY):
+        answers = scenario_answers(_first(spoken, level))
+        run = Run(spoken, answered_from(answers), tmp_path, width=width)
+        check_result(spoken, run, answers)
+        assert not CONTROL.search(run.text)
+        assert all(len(line) <= width for line in run.text.split("\n"))
+        assert run.typist.prompts
+        for (question_id, _last), first in zip(
+            run.typist.prompts, run.typist.first_lines, strict=True
+        ):
+            name = prose(spoken.questions_by_id[question_id].short)
+            assert name.startswith(first) or first.startswith(name), (name, first)
 
 
 # ---------------------------------------------------------------------------------------------

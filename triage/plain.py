@@ -81,6 +81,7 @@ CONFIRM_STOP_SHORT = N_("{name}: {answer}? Enter: yes, n: change:")
 REVIEW_TITLE = N_("Review your answers")
 REVIEW_HELP = N_("Check your answers. To change one, type its number.")
 REVIEW_PROMPT = N_("Review: Enter shows the result, 1 to {last} changes that answer, b back:")
+REVIEW_PROMPT_SHORT = N_("Review: Enter or 1 to {last}, b back:")
 REVIEW_WRONG = N_("Press Enter for your result, or type a number from 1 to {last}, or b.")
 WHAT_NEXT = N_("What next? Type {keys} (Enter alone: {first}):")
 NOT_OFFERED = N_("Type one of {keys}, or Enter alone for {first}.")
@@ -234,7 +235,7 @@ class PlainAsker:
             self._item(number, f"{row.title}: {row.words}")
         last = len(rows)
         while True:
-            typed = self.read(_(REVIEW_PROMPT).format(last=last))
+            typed = self.read(self._fitting(REVIEW_PROMPT, REVIEW_PROMPT_SHORT, last=str(last)))
             if typed in ("", "0"):
                 return None
             if typed.lower() == BACK:
