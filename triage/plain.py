@@ -287,7 +287,8 @@ class PlainAsker:
 
     def page(self, text: str, *, skippable: bool = True) -> None:
         """The whole text at once: a screen reader or braille display reads on at its own pace,
-        and a transcript keeps it all."""
+        and a transcript keeps it all. A blank line above it."""
+        self._write("\n")
         self.show(text)
 
     # -- one question ------------------------------------------------------------------------
