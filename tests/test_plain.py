@@ -487,6 +487,19 @@ def test_back_from_an_emergency_stop_opens_the_page_at_the_answer_that_stopped_i
     assert run.text.count("Your answer before: Yes. Enter alone keeps it.") == 1
 
 
+def test_the_details_have_no_underlines_and_the_result_comes_back_in_short(
+    spoken: KnowledgeBase, tmp_path: Path
+) -> None:
+    answers = scenario_answers(_first(spoken, Level.URGENT))
+    run = Run(spoken, answered_from(answers), tmp_path, keys=["d"])
+    check_result(spoken, run, answers)
+    check_plain(run)  # no "---" under the titles of the details
+    details = run.text[run.text.index(_("Details: every reason, self-help and sources")) :]
+    assert f"\n{_('Why')}\n- " in details  # a title, then its list: nothing between
+    headline = prose(outcome.assess(answers, spoken).headline)
+    assert _("In short: {headline}").format(headline=headline) in " ".join(details.split())
+
+
 # ---------------------------------------------------------------------------------------------
 # Through a real pipe
 
