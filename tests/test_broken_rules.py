@@ -47,8 +47,9 @@ def check(capsys, directory: Path) -> list[str]:
     assert code == 2 and out == ""
     assert "Traceback" not in err
     *problems, summary = err.splitlines()
-    assert summary == f"triage: error: {len(problems)} problem(s) in {directory}"
-    assert all(line.startswith(f"{directory}/") for line in problems)
+    plural = "problem" if len(problems) == 1 else "problems"
+    assert summary == f"triage: error: {len(problems)} {plural} in {directory}"
+    assert all(line.startswith((f"{directory}/", f"{directory}: ")) for line in problems)
     return problems
 
 
@@ -185,8 +186,9 @@ def test_not_a_directory(tmp_path, capsys) -> None:
     file.write_text("rules: []\n")
     for target in (tmp_path / "missing", file):
         (problem,) = check(capsys, target)
-        assert "not a directory" in problem
-        assert "not a directory" in assess_refuses(capsys, target, tmp_path)
+        assert problem == f"{target}: not a directory with rule files"  # the path once
+        refused = assess_refuses(capsys, target, tmp_path)
+        assert f"{target}: not a directory" in refused and f"{target}/{target.name}" not in refused
 
 
 def test_the_shipped_rules_copied_unchanged_are_sound(rules_copy, capsys) -> None:

@@ -336,7 +336,7 @@ def test_a_broken_rules_directory_is_checked_in_german(
     directory = broken_rules(tmp_path)
     rules = knowledge.read_yaml(directory / "rules.yaml")["rules"]
     *problems, summary = check(directory, capsys, "de")
-    assert summary == f"triage: Fehler: {len(problems)} Problem(e) in {directory}"
+    assert summary == f"triage: Fehler: {len(problems)} Probleme in {directory}"
     assert all(line.startswith(f"{directory}/") for line in problems)
     text = "\n".join(problems)
     assert (
@@ -365,7 +365,7 @@ def test_the_same_broken_rules_directory_is_checked_in_english_as_before(
     directory = broken_rules(tmp_path)
     rules = knowledge.read_yaml(directory / "rules.yaml")["rules"]
     *problems, summary = check(directory, capsys, "en")
-    assert summary == f"triage: error: {len(problems)} problem(s) in {directory}"
+    assert summary == f"triage: error: {len(problems)} problems in {directory}"
     fields = ", ".join(conditions.known_fields())
     levels = "'self_care', 'soon', 'urgent' or 'emergency'"
     expected = [

@@ -177,7 +177,7 @@ def test_the_word_check_finds_english_and_passes_german(english_words: set[str])
 
 
 TEXT_KEYS = {"text", "title", "help", "short", "label", "headline", "summary"}
-TEXT_KEYS |= {"welcome", "disclaimer", "description"}
+TEXT_KEYS |= {"welcome", "disclaimer", "description", "unanswered"}
 
 
 def placeholder_rules(target: Path) -> Path:
@@ -349,7 +349,7 @@ def test_a_german_quiz_to_the_saved_summary_has_no_english(
     assert english_in(shown, english_words, names_of(neutral_kb)) == []
     files = saved_files(tmp_path)
     summary = next(text for name, text in files.items() if name.endswith(".md"))
-    assert "## Antworten" in summary and "| Frage | Antwort |" in summary
+    assert "## Anamnese" in summary and "- **Alter:** " in summary and "„" in summary
     assert english_in(summary, english_words, names_of(neutral_kb)) == []
 
 
@@ -362,9 +362,14 @@ def test_the_german_emergency_stop_and_its_resume_file_have_no_english(
     assert "Der Fragebogen endet hier" in shown and "Bei dieser Antwort" in shown
     assert "Ihre bisherigen Antworten sind gespeichert in:" in shown
     assert english_in(shown, english_words, names_of(neutral_kb)) == []
-    (resume_file,) = saved_files(tmp_path).values()
+    files = saved_files(tmp_path)
+    (resume_file,) = [text for name, text in files.items() if name.endswith(".json")]
     note = json.loads(resume_file)["metadata"]["note"]
     assert note.startswith("Die bisherigen Antworten") and english_in(note, english_words) == []
+    # the summary of what is known, beside it, in German too
+    (summary,) = [text for name, text in files.items() if name.endswith(".md")]
+    assert "**Unvollständig.**" in summary
+    assert english_in(summary, english_words, names_of(neutral_kb)) == []
 
 
 def test_the_real_german_quiz_has_no_english(tmp_path: Path, english_words: set[str]) -> None:
@@ -458,7 +463,8 @@ def test_help_in_german(args: Sequence[str], english_words: set[str]) -> None:
         (("assess",), "assess: Geben Sie eine Antwortdatei an"),
         (("assess", "no-such-file.json"), "no-such-file.json: diese Datei gibt es nicht"),
         (("assess", "--format", "pdf", "x.json"), "ungültige Auswahl: 'pdf'"),
-        (("frobnicate",), "ungültige Auswahl: 'frobnicate'"),
+        (("frobnicate",), "unbekannter Befehl 'frobnicate'; Befehle: assess, schema"),
+        (("asess",), "unbekannter Befehl 'asess' (meinten Sie 'assess'?)"),
     ],
 )
 def test_usage_errors_in_german_keep_their_structure_and_exit_code(
@@ -467,7 +473,8 @@ def test_usage_errors_in_german_keep_their_structure_and_exit_code(
     done = german_command(*args)
     assert done.returncode == 2 and done.stdout == ""
     assert expected in done.stderr and "Traceback" not in done.stderr
-    assert english_in(done.stderr, english_words) == []
+    commands = ["assess", "schema", "fhir", "rules", "check", "quiz"]  # typed as they are
+    assert english_in(done.stderr, english_words, commands) == []
 
 
 def test_a_bad_answers_file_in_german_names_file_field_and_allowed_values(tmp_path: Path) -> None:
@@ -549,7 +556,7 @@ def test_a_german_quiz_in_a_pseudo_terminal_to_the_saved_summary(
     (summary_file,) = tmp_path.glob("*.md")
     summary = summary_file.read_text(encoding="utf-8")
     assert summary.startswith("# Rückenschmerzen: Zusammenfassung")
-    assert "| Frage | Antwort |" in summary and "- Dringlichkeit: Selbsthilfe" in summary
+    assert "- **Alter:** " in summary and "**Stufe: Selbsthilfe.**" in summary
     assert "Frage 1 von etwa" in transcript.getvalue()
     if german_kb is not None:  # every word German once the knowledge texts are
         assert english_in(summary, english_words, names_of(german_kb)) == []

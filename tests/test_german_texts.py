@@ -25,6 +25,7 @@ ENGLISH_WORDS = {
 INFORMAL = {"du", "dich", "dir", "dein", "deine", "deinen", "deinem", "deiner", "deines"}
 UK_AND_US = ("999", "911", "A&E", "NHS 111", " GP", "111 online")
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+")
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # filled in by the tool ({signs}), kept as written
 # Texts that may read the same in both languages (words both use).
 SAME_IN_BOTH = {("questions.yaml", "osteoporosis", "short")}
 
@@ -47,10 +48,28 @@ def test_no_english_words_are_left_in_the_german_texts(texts) -> None:
         where(slot): sorted(found)
         for slot in texts
         if slot[2] != "picture"
-        for found in [{w for w in WORD.findall(slot[4] or "") if w.lower() in ENGLISH_WORDS}]
+        for found in [
+            {
+                w
+                for w in WORD.findall(PLACEHOLDER.sub("", slot[4] or ""))
+                if w.lower() in ENGLISH_WORDS
+            }
+        ]
         if found
     }
     assert leftovers == {}
+
+
+def test_placeholders_are_kept_in_german(texts) -> None:
+    changed = {
+        where(slot): (
+            sorted(set(PLACEHOLDER.findall(slot[3] or ""))),
+            sorted(set(PLACEHOLDER.findall(slot[4] or ""))),
+        )
+        for slot in texts
+        if set(PLACEHOLDER.findall(slot[3] or "")) != set(PLACEHOLDER.findall(slot[4] or ""))
+    }
+    assert changed == {}
 
 
 def test_the_word_list_finds_english(kb) -> None:

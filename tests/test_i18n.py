@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = Path(i18n.LOCALE_DIRECTORY)
 GERMAN_PO = LOCALE / "de" / "LC_MESSAGES" / "triage.po"
 GERMAN_MO = GERMAN_PO.with_suffix(".mo")
-KEYWORDS_EXTRA = {"N_": None, "pgettext": ((1, "c"), 2)}  # as in the README's extract command
+KEYWORDS_EXTRA = {"N_": None, "pgettext": ((1, "c"), 2)}  # as in docs/languages.md
 
 babel_messages = pytest.importorskip("babel.messages", reason="Babel (pyproject [test]) needed")
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir  # noqa: E402

@@ -26,7 +26,7 @@ def test_every_rule_has_id_title_level_condition_and_a_known_source(kb) -> None:
 def test_every_advice_id_resolves_and_every_advice_text_is_used(kb) -> None:
     referenced = {a for rule in kb.rules for a in rule.advice}
     referenced |= {a for info in kb.info.levels.values() for a in info.advice}
-    referenced |= set(kb.info.unsure_advice)
+    referenced |= set(kb.info.unsure_advice) | set(kb.info.unsure_steps.values())
     assert referenced <= set(kb.advice)
     referenced |= {
         a + render.BRIEF for a in referenced if a + render.BRIEF in kb.advice

@@ -140,7 +140,7 @@ def test_a_missing_text_falls_back_to_english_and_check_names_it(rules, capsys) 
         f"{rules}/de/rules.yaml [CES-SADDLE]: title: missing German text",
         f"{rules}/de/questions.yaml [fever]: short: missing German text",
     ]
-    assert lines[-1] == f"triage: error: 2 problem(s) in {rules}"
+    assert lines[-1] == f"triage: error: 2 problems in {rules}"
 
 
 def test_a_missing_german_file_lists_each_of_its_texts(rules, capsys) -> None:

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import scenario_files
 from tests.quiz_script import BASICS, SECTIONS, Script, answered_from
 from triage import outcome, quiz, wording
-from triage.models import Answers, Level
+from triage.models import Answers, Level, Missing
 from triage.quiz import REVIEW, Finished, Interrupted, Stopped
 
 
@@ -111,14 +111,18 @@ def test_an_answer_can_bring_in_a_question_on_the_same_page(kb) -> None:
     assert "walking_difficulty" in [q.id for q in page.shown({"leg_weakness": "yes"})]
 
 
-def test_optional_questions_can_be_skipped_and_the_answers_are_still_complete(kb) -> None:
+def test_dont_know_answers_are_kept_as_dont_know_and_the_answers_are_still_complete(kb) -> None:
     script = Script({"onset": None, "trigger": None, "intensity": None, "course": None})
     result = quiz.run(kb, script)
     assert isinstance(result, Finished)
     answers = quiz.complete(result.answers)
     assert answers is not None and answers.onset is None and answers.intensity is None
+    # "Don't know" is recorded as such, not as a question never asked
+    assert set(answers.dont_know) == {"onset", "trigger", "intensity", "course"}
+    assert answers.missing("onset") is Missing.DONT_KNOW and answers.skipped == []
     rows = {row.page: row.words for row in script.reviews[0]}
-    assert rows["trigger"] == wording.NOT_ANSWERED and rows["radiation"] == wording.NONE_CHOSEN
+    assert rows["trigger"] == "Don't know" and rows["radiation"] == wording.NONE_CHOSEN
+    assert "Don't know" in rows["pain_pattern"] and "not answered" not in rows["pain_pattern"]
 
 
 # ---------------------------------------------------------------------------------------------

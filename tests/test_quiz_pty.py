@@ -141,6 +141,68 @@ def test_an_ordinary_quiz_in_14_screens_saved_and_reassessed_the_same(kb, tmp_pa
     assert result["triage"] == document["result"]["triage"] == Level.SELF_CARE.value
 
 
+def test_dont_know_for_onset_and_the_pain_score_is_kept_as_dont_know(kb, tmp_path) -> None:
+    """'Don't know' for how the pain started and ? for the pain score read "Don't know" on the
+    answered line, in the review, in the saved answers, in the summary and in FHIR."""
+    keys = {
+        **KEYS,
+        "pain_pattern": RIGHT * 3 + DOWN + RIGHT + ENTER,  # Don't know; better
+        "intensity": "?",
+    }
+    child = spawn(tmp_path, "quiz", "--save", "mine.json")
+    start(child)
+    pending = {plan.id: page_pattern(plan) for plan in quiz.pages(kb)}
+    answered_lines = {}
+    while True:
+        ids = list(pending)
+        index = child.expect([pending[pid] for pid in ids] + [re.escape(prompts.REVIEW_TITLE)])
+        if index == len(ids):
+            break
+        page_id = ids[index]
+        del pending[page_id]
+        child.send(keys.get(page_id, ALL_NO))
+        if page_id in ("pain_pattern", "intensity"):
+            title = kb.questions_by_id["intensity"].short if page_id == "intensity" else ""
+            wait_for_text(child, "".join(f"{title}: Don't know".split()))  # the answered line
+            answered_lines[page_id] = True
+    assert set(answered_lines) == {"pain_pattern", "intensity"}
+    # the review (drawn with its title, partly read already)
+    review = child.after + child.buffer
+    deadline = time.monotonic() + TIMEOUT
+    while "Painscore:Don'tknow" not in re.sub(r"\s+", "", ANSI.sub("", review)):
+        assert time.monotonic() < deadline, review[-300:]
+        with contextlib.suppress(pexpect.TIMEOUT):
+            review += child.read_nonblocking(4096, timeout=0.5)
+    assert "Howitstarted:Don'tknow" in re.sub(r"\s+", "", ANSI.sub("", review))
+    child.send(ENTER)  # the first line of the review: show my result
+    child.expect(re.escape(kb.info.levels[Level.SELF_CARE].headline))
+    child.expect(re.escape("What next?"))
+    child.send("s")
+    child.expect("summary for your doctor")
+    child.send("y")
+    child.expect("Saved your answers and result in")
+    assert finish(child) == 0
+
+    answers = json.loads((tmp_path / "mine.json").read_text())["answers"]
+    assert answers["onset"] is None and answers["intensity"] is None
+    assert sorted(answers["dont_know"]) == ["intensity", "onset"]
+    summary = (tmp_path / "mine.md").read_text(encoding="utf-8").replace("\\", "")
+    unknown = 'not known (answered "Don\'t know")'
+    assert f"- **Onset:** {unknown}" in summary
+    assert f"- **Severity (0 to 10):** {unknown}" in summary
+    fhir = subprocess.run(
+        [sys.executable, "-m", "triage", "fhir", str(tmp_path / "mine.json")],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert fhir.returncode == 0, fhir.stderr
+    items = {item["linkId"]: item for item in json.loads(fhir.stdout)["item"]}
+    for name in ("onset", "intensity"):
+        assert "answer" not in items[name]
+        assert items[name]["extension"][0]["valueCode"] == "asked-unknown"
+
+
 def test_a_stray_enter_during_start_up_answers_nothing(kb, tmp_path) -> None:
     first = quiz.pages(kb)[0]
     child = spawn(tmp_path)  # bare `triage` starts the quiz

@@ -45,6 +45,8 @@ def test_no_color_turns_colour_off(monkeypatch) -> None:
     assert render.use_colour(Terminal())
     monkeypatch.setenv("NO_COLOR", "1")
     assert not render.use_colour(Terminal())
+    monkeypatch.setenv("NO_COLOR", "")  # no-color.org: only a non-empty value turns it off
+    assert render.use_colour(Terminal())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,14 +86,26 @@ def test_the_first_screen_fits_80x24_with_level_now_reason_and_safety_net(kb) ->
         assert max(len(line) for line in lines) <= width
         flat = " ".join(screen.split())
         assert flat.startswith(f"=== {result.headline} ===")
-        assert render.summary(result, kb) in flat
+        assert render.summary(result, kb, brief=True) in flat
         assert "What to do now: " in flat and "Main reason: " in flat
         if result.reasons:
             assert result.reasons[0].title in flat
+        steps = {advice_id: level for level, advice_id in kb.info.unsure_steps.items()}
         for item in result.advice:
             if item.kind in ("now", "safety_net"):
                 short = kb.advice.get(item.id + render.BRIEF, item)
-                assert " ".join(short.text.split()) in flat
+                shown = " ".join(short.text.split()) in flat
+                # the "if you are sure" steps are in the details; the main reason's, in brief,
+                # follows the main reason
+                if item.id in steps:
+                    shown = " ".join(item.text.split()) in flat
+                assert shown is (item.id not in steps), item.id
+        main = result.reasons[0] if result.reasons else None
+        if main is not None and main.unsure:
+            step = kb.info.unsure_steps[kb.rules_by_id[main.rule].triage]
+            brief = " ".join(kb.advice[step + render.BRIEF].text.split())
+            assert f"Main reason: {main.title} (you were not sure). " in flat
+            assert brief in flat.split("Main reason: ")[1]
 
 
 def test_the_first_screen_ends_before_the_details_in_the_whole_text(kb) -> None:
@@ -154,12 +168,17 @@ def test_the_summary_never_disagrees_with_the_type_of_pain(kb) -> None:
             assert all(kb.info.causes[cause] in said for cause in result.suspected)
         else:
             assert "non-specific" in said and "Possible cause" not in said
-    # The one-page summary for a doctor uses the very same sentence.
+    # The one-page summary for a doctor (in the third person) names the very same causes.
     for path in scenario_files()[::9]:
         answers = Answers.model_validate(load_scenario(path)["answers"])
         result = outcome.assess(answers, kb)
         page = markdown.to_markdown(answers, result, kb, saved=None, made="now")
-        assert " ".join(render.summary(result, kb).split()) in page.replace("\\", "")
+        (said,) = [line for line in page.splitlines() if "Type of pain: " in line]
+        if result.pain_type is PainType.SPECIFIC:
+            causes = "; ".join(kb.info.causes[cause] for cause in render.causes_shown(result)[0])
+            assert f"(not a diagnosis): {causes}." in said.replace("\\", "")
+        else:
+            assert "non-specific" in said
 
 
 def test_sciatica_at_self_care_is_not_called_non_specific(kb) -> None:

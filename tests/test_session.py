@@ -183,7 +183,7 @@ def test_an_emergency_stop_shows_what_to_do_now_before_any_question(kb, tmp_path
 
 def test_an_emergency_stop_saves_a_resume_file_under_a_resume_name(kb, tmp_path) -> None:
     first = first_emergency_question(kb)
-    script = SessionScript({first.id: "yes"}, keys=["s"])
+    script = SessionScript({first.id: "yes"}, keys=["s"], confirms=[False])
     assert session(kb, script, tmp_path).run() is Ending.EMERGENCY
     (path,) = tmp_path.iterdir()
     assert path.name == "triage-resume-2026-11-21-093005.json"
@@ -204,16 +204,42 @@ def test_an_emergency_stop_with_save_to_writes_there_and_says_it_is_incomplete(
 ) -> None:
     first = first_emergency_question(kb)
     target = tmp_path / "mine.json"
-    script = SessionScript({first.id: "yes"}, keys=["s"])
+    script = SessionScript({first.id: "yes"}, keys=["s"], confirms=[False])
     session(kb, script, tmp_path / "elsewhere", save_to=target).run()
-    assert names(tmp_path) == ["mine.json"] and script.messages == []
+    # no file name asked for: only whether to add the summary (declined here)
+    assert names(tmp_path) == ["mine.json"]
+    assert script.messages == ["Also save a one-page summary for your doctor (Markdown)?"]
     data = resume_data(target)
     assert data["metadata"]["stopped"] == "emergency"
     with pytest.raises(InputError):  # `triage assess` refuses it
         inputs.load_answers(str(target))
 
 
-def test_an_emergency_found_after_the_basics_is_saved_as_an_assessment(kb, tmp_path) -> None:
+def test_an_emergency_stop_on_the_first_screen_offers_the_summary_beside_the_resume_file(
+    kb, tmp_path
+) -> None:
+    first = first_emergency_question(kb)
+    script = SessionScript({first.id: "yes"}, keys=["s"], confirms=[True])
+    assert session(kb, script, tmp_path).run() is Ending.EMERGENCY
+    assert names(tmp_path) == [
+        "triage-resume-2026-11-21-093005.json",
+        "triage-resume-2026-11-21-093005.md",
+    ]
+    summary = (tmp_path / "triage-resume-2026-11-21-093005.md").read_text(encoding="utf-8")
+    assert summary.startswith("# Back pain: summary for the doctor\n\n**Incomplete.**")
+    flat = " ".join(summary.replace("\\", "").split())
+    assert f"**Present:** {first.short}" in flat
+    assert "**Age:** not asked" in flat and "**Course:** not asked" in flat
+    for rule in quiz.emergency_rules(kb, {"symptoms": {first.id: "yes"}}):
+        assert rule.title in flat
+    # the course rules do not count before the basics are known: no reason rests on nothing
+    assert "not asked (counted" not in flat
+    assert str((tmp_path / "triage-resume-2026-11-21-093005.md").resolve()) in script.text
+
+
+def test_an_emergency_found_after_the_basics_is_saved_as_an_assessment(
+    kb, tmp_path, capsys
+) -> None:
     story = {"location": ["upper_back"], "radiation": ["chest"]}
     follow_up = [
         q
@@ -223,10 +249,16 @@ def test_an_emergency_found_after_the_basics_is_saved_as_an_assessment(kb, tmp_p
         and quiz.emergency_rules(kb, {**BASICS, **story, "symptoms": {q.id: "yes"}})
     ]
     assert follow_up, "some follow-up answer is an emergency for pain spreading to the chest"
-    script = SessionScript({**story, follow_up[0].id: "yes"}, keys=["s"], confirms=[False])
+    script = SessionScript({**story, follow_up[0].id: "yes"}, keys=["s"], confirms=[True])
     assert session(kb, script, tmp_path).run() is Ending.EMERGENCY
     assert script.page_ids[-1] == quiz.page_of(kb, follow_up[0].id) and script.reviews == []
-    answers, document = inputs.load_answers(str(tmp_path / "back-pain-2026-11-21.json"))
+    summary = (tmp_path / "back-pain-2026-11-21.md").read_text(encoding="utf-8")
+    assert "**Incomplete.**" in summary  # the questions after the stop were not asked
+    saved = tmp_path / "back-pain-2026-11-21.json"
+    assert json.loads(saved.read_text())["metadata"]["stopped"] == "emergency"
+    assert cli.main(["assess", str(saved), "--format", "markdown"]) == 0
+    assert "**Incomplete.**" in capsys.readouterr().out  # and so it stays, made again later
+    answers, document = inputs.load_answers(str(saved))
     assert document is not None and document.result["triage"] == Level.EMERGENCY.value
     assert outcome.assess(answers, kb).triage is Level.EMERGENCY
 
@@ -570,7 +602,7 @@ def test_a_resume_file_with_set_aside_answers_is_kept_after_saving(
 @pytest.mark.parametrize("columns", [1, 2, 5, 20, 60, 300])
 def test_every_screen_works_at_any_width(kb, tmp_path, columns) -> None:
     first = first_emergency_question(kb)
-    stopped = SessionScript({first.id: "yes"}, keys=["d", "s"])
+    stopped = SessionScript({first.id: "yes"}, keys=["d", "s"], confirms=[True])
     options = {"screen": lambda: (columns, 24)}
     (tmp_path / "a").mkdir()
     assert session(kb, stopped, tmp_path / "a", **options).run() is Ending.EMERGENCY

@@ -128,13 +128,43 @@ def note(message: str) -> None:
 class _Parser(argparse.ArgumentParser):
     """argparse writes help and --version to standard output and ignores a failed write; here
     they go through `output.stdout` like everything else the commands print, so a closed pipe
-    ends quietly and a full disk is reported. (Usage errors still go to standard error.)"""
+    ends quietly and a full disk is reported. (Usage errors still go to standard error.) A
+    misspelt command gets one line with the closest command instead of argparse's list."""
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         if message and (file is None or file is sys.stdout):
             stdout.print(message, end="")
         else:
             super()._print_message(message, file)
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        choices = action.choices
+        if isinstance(action, argparse._SubParsersAction) and value not in (choices or {}):
+            raise UsageError(unknown_command(str(value), list(choices or {})))
+        super()._check_value(action, value)
+
+
+def unknown_command(name: str, commands: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, commands, n=1)
+    hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
+    return _("unknown command '{name}'{hint}; commands: {commands}").format(
+        name=name, hint=hint, commands=", ".join(commands)
+    )
+
+
+class _Help(argparse.HelpFormatter):
+    """Descriptions and epilogs are filled to the width, except paragraphs with indented lines
+    (the examples, the table of exit codes), which are kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join(
+            paragraph
+            if "\n " in paragraph
+            else super(_Help, self)._fill_text(paragraph, width, indent)
+            for paragraph in text.split("\n\n")
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,9 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
             "Back-pain triage: answers -> how urgently to get help, with the reasons. "
             "Not a diagnosis. In an emergency call 999 (UK), 112 (EU) or 911 (US)."
         ),
-        epilog=_("Run 'triage COMMAND --help' for the options of a command."),
+        epilog=main_epilog(),
+        formatter_class=_Help,
     )
     parser.add_argument(
+        "-V",
         "--version",
         action="version",
         version=f"triage {__version__}",
@@ -247,7 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
     fhir.set_defaults(run=run_fhir)
 
     rules = commands.add_parser(
-        "rules", parents=[common], help=_("list the rules: id, level, title, sources")
+        "rules",
+        parents=[common],
+        help=_("list the rules: id, level, title, sources"),
+        description=_(
+            "List every rule of the knowledge base, most urgent first: its id, its level, its "
+            "title and the ids of its sources, wrapped to the terminal's width (80 columns when "
+            "the output is not a terminal)."
+        ),
     )
     rules.set_defaults(run=run_rules)
 
@@ -255,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         parents=[common],
         help=_("validate a knowledge base and list every problem"),
+        description=_(
+            "Check the knowledge base in DIR (or --rules DIR; default: the built-in rules/): "
+            "every file, id, reference, translation and the guideline coverage audit, then "
+            "compile it into the rule engine. Lists every problem with its file and id (exit "
+            "code 2), or prints a one-line summary (exit code 0)."
+        ),
     )
     check.add_argument(
         "directory",
@@ -295,6 +340,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def main_epilog() -> str:
+    examples = _(
+        "examples:\n"
+        "  triage                               answer the questions (the quiz)\n"
+        "  triage assess answers.json           triage a saved answers file\n"
+        "  triage assess answers.json --json    the result as JSON\n"
+        "  triage assess saved.json --format markdown > summary.md\n"
+        "  triage rules                         list the rules\n"
+        "  triage --lang de                     the quiz in German"
+    )
+    codes = _(
+        "exit codes:\n"
+        "  0    success\n"
+        "  2    bad input or usage (one line on standard error)\n"
+        "  130  interrupted (Ctrl-C)\n"
+        "  1    anything else\n"
+        "  129  the quiz: its terminal closed\n"
+        "  143  the quiz: SIGTERM\n"
+        "  70   the quiz: an internal error, after the answers were kept"
+    )
+    more = _("Run 'triage COMMAND --help' for the options of a command.")
+    return f"{examples}\n\n{codes}\n\n{more}"
+
+
 def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
     from triage import i18n, knowledge
 
@@ -332,7 +401,11 @@ def run_assess(args: argparse.Namespace) -> int:
 
         when = document.created(saved, inputs.display_name(args.file)) if saved else None
         made = document.now()
-        stdout.print(markdown.to_markdown(answers, result, kb, saved=when, made=made), end="")
+        incomplete = saved is not None and document.stopped_early(saved)
+        summary = markdown.to_markdown(
+            answers, result, kb, saved=when, made=made, incomplete=incomplete
+        )
+        stdout.print(summary, end="")
     else:
         colour = sys.stdout is not None and render.use_colour(sys.stdout)
         stdout.print(render.to_text(result, kb, colour=colour), end="")
@@ -401,32 +474,65 @@ def run_fhir(args: argparse.Namespace) -> int:
 
 
 def run_rules(args: argparse.Namespace) -> int:
+    import shutil
+
     kb = load_knowledge(args)
     heading = ngettext(
         "{ruleset}: {count} rule (most urgent first)",
         "{ruleset}: {count} rules (most urgent first)",
         len(kb.rules),
     )
-    lines = [heading.format(ruleset=one_line(kb.label), count=len(kb.rules)), ""]
+    terminal = sys.stdout is not None and sys.stdout.isatty()
+    width = shutil.get_terminal_size((80, 24)).columns if terminal else 80
+    lines = [*_wrapped(heading.format(ruleset=one_line(kb.label), count=len(kb.rules)), width)]
     for rule in sorted(kb.rules, key=lambda r: -r.triage.rank):
-        lines.append(f"{one_line(rule.id):<24} {rule.triage.value:<10} {one_line(rule.title)}")
-        sources = _("sources: {ids}").format(ids=one_line(", ".join(rule.sources)))
-        lines.append(f"{'':<24} {'':<10} {sources}")
+        sources = _("sources: {ids}").format(ids=", ".join(rule.sources))
+        lines += ["", *rule_lines(one_line(rule.id), rule.triage.value, rule.title, sources, width)]
     stdout.print("\n".join(lines))
     return EXIT_OK
+
+
+def rule_lines(rule_id: str, level: str, title: str, sources: str, width: int) -> list[str]:
+    """One rule for `triage rules`: id and level on the first line, then the title and the
+    sources indented, each wrapped to `width` without breaking a word (a single word longer
+    than the width, such as a long id, stays whole on its line)."""
+    indent = "    "
+    return [
+        *_wrapped(f"{rule_id}  [{level}]", width),
+        *_wrapped(one_line(title), width, indent),
+        *_wrapped(one_line(sources), width, indent),
+    ]
+
+
+def _wrapped(text: str, width: int, indent: str = "") -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(
+        text,
+        max(width, len(indent) + 1),
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent]
 
 
 def run_check(args: argparse.Namespace) -> int:
     from triage import coverage, knowledge
 
-    directory = args.directory or getattr(args, "rules", None) or knowledge.default_directory()
+    given = getattr(args, "rules", None)
+    if args.directory is not None and given is not None:
+        raise UsageError(_("check: give the directory either as DIR or with --rules DIR, not both"))
+    directory = args.directory or given or knowledge.default_directory()
     problems = knowledge.check(directory) + coverage.check(directory)
     if not problems:
         problems = _engine_problems(directory)
     if problems:
         for problem in problems:
-            to_stderr(one_line(f"{directory}/{problem}", limit=4000))
-        found = _("{count} problem(s) in {directory}")
+            to_stderr(one_line(problem.located(directory), limit=4000))
+        found = ngettext(
+            "{count} problem in {directory}", "{count} problems in {directory}", len(problems)
+        )
         return fail(found.format(count=len(problems), directory=directory), EXIT_USAGE)
     kb = knowledge.load(directory)
     stdout.print(

@@ -9,6 +9,7 @@ of `triage.knowledge.check`, naming the file and the id, all at once.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,8 +25,8 @@ ID_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
 # One whole sentence per kind of id, so that a translation can fit its grammar to each.
 DUPLICATE = {"list": N_("duplicate list id"), "item": N_("duplicate item id")}
 UNKNOWN = {
-    "source": N_("unknown source id {value}; known: {known}"),
-    "list": N_("unknown list id {value}; known: {known}"),
+    "source": N_("unknown source id {value}{hint}; the ids are in sources.yaml"),
+    "list": N_("unknown list id {value}{hint}"),
 }
 
 
@@ -202,4 +203,8 @@ def _duplicates(kind: str, ids: list[str]) -> list[Problem]:
 
 
 def _unknown(kind: str, value: str, known: set[str]) -> str:
-    return _(UNKNOWN[kind]).format(value=repr(value), known=", ".join(sorted(known)) or _("none"))
+    """The unknown id with the closest known one, not the whole list (which can run to a
+    thousand characters on one line)."""
+    close = difflib.get_close_matches(value, sorted(known), n=1)
+    hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
+    return _(UNKNOWN[kind]).format(value=repr(value), hint=hint)

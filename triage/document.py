@@ -18,10 +18,15 @@ from triage.models import SCHEMA_VERSION, Answers, AssessmentDocument, Metadata,
 from triage.safe_text import one_line
 
 DOCUMENT_VERSION = 1
+STOPPED_EMERGENCY = "emergency"  # metadata `stopped` of a document saved at an emergency stop
 
 
-def new_document(answers: Answers, result: Result | None, kb: KnowledgeBase) -> AssessmentDocument:
-    """A document stamped with the tool and rule set versions and the local time with its zone."""
+def new_document(
+    answers: Answers, result: Result | None, kb: KnowledgeBase, *, stopped: str | None = None
+) -> AssessmentDocument:
+    """A document stamped with the tool and rule set versions and the local time with its zone.
+    `stopped`: "emergency" when the quiz stopped early (its later questions were not asked)."""
+    extra = {"stopped": stopped} if stopped is not None else {}
     return AssessmentDocument(
         answers=answers,
         result=result.model_dump(mode="json") if result is not None else None,
@@ -35,6 +40,7 @@ def new_document(answers: Answers, result: Result | None, kb: KnowledgeBase) -> 
             created=now(),
             document_version=DOCUMENT_VERSION,
             language=kb.language,  # the language of the texts in `result`
+            **extra,
         ),
     )
 
@@ -42,6 +48,11 @@ def new_document(answers: Answers, result: Result | None, kb: KnowledgeBase) -> 
 def now() -> str:
     """The local time with its offset, to the second (e.g. 2025-01-15T10:30:00+01:00)."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def stopped_early(saved: AssessmentDocument) -> bool:
+    """Whether the quiz that saved this document stopped at an emergency before its end."""
+    return (saved.metadata.model_extra or {}).get("stopped") == STOPPED_EMERGENCY
 
 
 def created(document: AssessmentDocument, name: str) -> str | None:

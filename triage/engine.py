@@ -40,7 +40,19 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import durable_rules_engine as core
+from triage.errors import EngineError, Problem
+from triage.i18n import _
+
+try:
+    import durable_rules_engine as core
+except ImportError as error:  # e.g. built for Python 3.13 or later without the define
+    raise EngineError(
+        _(
+            "cannot load the rule engine durable-rules ({error}); install it again with "
+            "'python3 scripts/install' (on Python 3.13 and later it must be built with "
+            "CPPFLAGS=-DPyEval_CallObject=PyObject_CallObject; see docs/development.md)"
+        ).format(error=error)
+    ) from error
 
 from triage.conditions import (
     NOT_ANSWERED,
@@ -50,8 +62,6 @@ from triage.conditions import (
     Condition,
     Leaf,
 )
-from triage.errors import EngineError, Problem
-from triage.i18n import _
 from triage.models import CHOICE_FIELDS, LIST_FIELDS, NUMBER_FIELDS, SYMPTOMS
 from triage.unsure import accepting_unsure, unsure_level
 

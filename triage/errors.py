@@ -50,6 +50,11 @@ class Problem:
         item = f" [{self.item}]" if self.item else ""
         return f"{self.file}{item}: {self.text}"
 
+    def located(self, directory: Path) -> str:
+        """The problem with its path: `DIR/FILE [item]: text`, or `DIR: text` for a problem of
+        the directory itself (its `file` is empty)."""
+        return f"{directory}/{self}" if self.file else f"{directory}: {self.text}"
+
 
 class KnowledgeError(UsageError):
     """A knowledge base (rules/ directory) with problems."""
@@ -60,7 +65,7 @@ class KnowledgeError(UsageError):
         self.problems = problems
 
     def message(self) -> str:
-        first = f"{self.directory}/{self.problems[0]}" if self.problems else str(self.directory)
+        first = self.problems[0].located(self.directory) if self.problems else str(self.directory)
         more = len(self.problems) - 1
         tail = ngettext(
             " (and {count} more; run 'triage check {directory}')",

@@ -41,7 +41,17 @@ from typing import Any
 from triage.conditions import NOT_ANSWERED, AllOf, AnyOf, AtLeast, Condition, Leaf
 from triage.i18n import _
 from triage.knowledge import KnowledgeBase, Question
-from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answers, Cause, Level, Reason, Result
+from triage.models import (
+    NUMBER_FIELDS,
+    REQUIRED_FIELDS,
+    Answers,
+    Cause,
+    Level,
+    Missing,
+    Reason,
+    Result,
+    missing_kind,
+)
 from triage.wording import choice_words
 
 # No server publishes these resources; a canonical URL only has to be stable and ours, and a
@@ -60,6 +70,11 @@ RULE_SOURCE = f"{CANONICAL_BASE}/StructureDefinition/rule-source"
 ENABLE_WHEN_EXPRESSION = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
 )
+# "Asked, but unknown" and "asked, but declined" for an item without an answer: the standard
+# extension, its code from http://terminology.hl7.org/CodeSystem/data-absent-reason.
+DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+DATA_ABSENT_SYSTEM = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+ABSENT_CODES = {Missing.DONT_KNOW: "asked-unknown", Missing.SKIPPED: "asked-declined"}
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
@@ -367,9 +382,10 @@ def questionnaire_response(answers: Answers, kb: KnowledgeBase, authored: str) -
 
 def response_items(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The items of a response to an answers mapping (possibly partial, as during the quiz):
-    one per answered question, in the questionnaire's order."""
+    one per answered question, in the questionnaire's order. A question answered "Don't know"
+    (or skipped) is an item without an answer that says so (data-absent-reason)."""
     symptoms = answers.get("symptoms") or {}
-    items = []
+    items: list[dict[str, Any]] = []
     for question in kb.questions:
         given = symptoms if question.kind == "symptom" else answers
         value = given.get(question.id)
@@ -377,6 +393,11 @@ def response_items(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[dict[s
         if values:
             answer = [_answer(kb, question, v) for v in values]
             items.append({"linkId": question.id, "text": question.text, "answer": answer})
+        elif value is None and question.kind != "symptom":
+            code = ABSENT_CODES.get(missing_kind(answers, question.id))
+            if code is not None:
+                absent = [{"url": DATA_ABSENT_REASON, "valueCode": code}]
+                items.append({"extension": absent, "linkId": question.id, "text": question.text})
     return items
 
 

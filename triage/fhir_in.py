@@ -49,6 +49,7 @@ def answers_from_response(data: Mapping[str, Any], kb: KnowledgeBase, name: str)
         seen.add(question.id)
         values = _values(item, kb, question, name)
         if values is None:
+            _note_absent(item, question, answers, name)
             continue  # not answered
         (symptoms if question.kind == "symptom" else answers)[question.id] = values
     if symptoms:
@@ -164,6 +165,19 @@ def _question(item: Mapping[str, Any], kb: KnowledgeBase, name: str) -> Question
             name, problem.format(hint=hint, known=", ".join(known)), one_line(link_id, SHOWN)
         )
     return question
+
+
+def _note_absent(
+    item: Mapping[str, Any], question: Question, answers: dict[str, Any], name: str
+) -> None:
+    """An item without an answer whose data-absent-reason says "asked, unknown" (or "asked,
+    declined") is named in `dont_know` (or `skipped`), as fhir.response_items writes it."""
+    for extension in _list(item, "extension", name, question.id):
+        if isinstance(extension, dict) and extension.get("url") == fhir.DATA_ABSENT_REASON:
+            kinds = {code: kind for kind, code in fhir.ABSENT_CODES.items()}
+            kind = kinds.get(str(extension.get("valueCode")))
+            if kind is not None and question.kind != "symptom":
+                answers.setdefault(kind.value, []).append(question.id)
 
 
 def _values(

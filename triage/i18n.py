@@ -10,7 +10,7 @@ Every user-facing string in the Python code is written in English and marked for
   translated where it is used, with `_(TABLE[key])`.
 
 Translations live in GNU gettext catalogues, `triage/locale/<language>/LC_MESSAGES/triage.po`,
-kept with Babel's `pybabel extract / update / compile` (see the README, "Languages"); the
+kept with Babel's `pybabel extract / update / compile` (see docs/languages.md); the
 compiled `.mo` beside each `.po` is committed, so an installed package needs no Babel. English
 needs no catalogue: the marked strings are the English text. The clinical texts are not here:
 they come from the knowledge base (`rules/` and `rules/<language>/`).

@@ -313,7 +313,7 @@ def _allowed_for(location: list[str]) -> list[str] | None:
     if not names:
         return None
     if len(names) == 2 and names[0] == "symptoms":
-        return ["yes", "no", "unsure", "true", "false"]
+        return [_("yes, no, unsure (or JSON true / false, without quotes)")]
     field = names[-1]
     enum = CHOICE_FIELDS.get(field) or LIST_FIELDS.get(field)
     return [str(value) for value in enum] if enum else None

@@ -6,6 +6,7 @@ All problems are collected and reported together, each naming the file and the i
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,8 +43,8 @@ DUPLICATE = {
     "screen": N_("duplicate screen id"),
 }
 UNKNOWN = {
-    "advice": N_("unknown advice id {value}; known: {known}"),
-    "source": N_("unknown source id {value}; known: {known}"),
+    "advice": N_("unknown advice id {value}{hint}; the ids are in advice.yaml"),
+    "source": N_("unknown source id {value}{hint}; the ids are in sources.yaml"),
 }
 # pydantic's messages for the problems a rule file can have, by pydantic's error type, for
 # languages other than English (English keeps pydantic's own words, with their details).
@@ -91,6 +92,9 @@ class RulesetInfo(_Strict):
     disclaimer: str
     unsure_policy: UnsurePolicy  # what a "Not sure" answer counts as: triage/unsure.py
     unsure_advice: list[str]
+    # By a rule's full level: the advice shown in place of its own when it holds only on "Not
+    # sure" (what to do if the sign is really there; `{signs}` in its text names the signs).
+    unsure_steps: dict[Level, str] = Field(default_factory=dict)
     causes: dict[Cause, str]
     symptom_choices: dict[Literal["yes", "no", "unsure"], str]
     levels: dict[Level, LevelInfo]
@@ -113,6 +117,9 @@ class Question(_Strict):
     when: dict[str, Any] | None = None
     screen: str | None = None  # the id of a screen in `screens:` shared with its neighbours
     picture: str | None = None  # a small text drawing shown with the question
+    # What the rules count a missing answer as (not asked, skipped or "Don't know"), where a
+    # rule tests `not_answered`: shown beside the missing answer in a reason's evidence.
+    unanswered: str | None = None
 
     def label_of(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)
@@ -399,7 +406,7 @@ def _translation(
 def _load(directory: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     found = _Collector()
     if not directory.is_dir():
-        found.add(str(directory), None, _("not a directory with rule files"))
+        found.add("", None, _("not a directory with rule files"))
         return None, found.problems
     raw = {name: _read(directory / name, found) for name in FILES}
     info = _ruleset_info(raw["ruleset.yaml"], found)
@@ -545,6 +552,8 @@ def _check_references(
 
 def _check_info(ruleset: RulesetInfo, advice: dict[str, Advice], found: _Collector) -> None:
     _known("ruleset.yaml", "unsure_advice", "advice", ruleset.unsure_advice, advice, found)
+    steps = list(ruleset.unsure_steps.values())
+    _known("ruleset.yaml", "unsure_steps", "advice", steps, advice, found)
     for cause in Cause:
         if cause not in ruleset.causes:
             missing = _("causes: missing plain words for {cause}").format(cause=repr(cause.value))
@@ -565,12 +574,9 @@ def _known(
         return
     for ref in ids:
         if ref not in known:
-            unknown = _(UNKNOWN[kind])
-            found.add(
-                file,
-                item,
-                unknown.format(value=repr(ref), known=", ".join(sorted(known)) or _("none")),
-            )
+            close = difflib.get_close_matches(ref, list(known), n=1)
+            hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
+            found.add(file, item, _(UNKNOWN[kind]).format(value=repr(ref), hint=hint))
 
 
 def _check_questions(

@@ -1,11 +1,12 @@
 """The public data contract (answers file and result, version 1) as pydantic models.
 
-Names and values follow `spec/answers.md` exactly. The models only describe and validate data;
+Names and values follow `docs/answers.md` exactly. The models only describe and validate data;
 they know nothing of rules, engines or terminals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -14,8 +15,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     create_model,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -109,6 +112,16 @@ class Course(StrEnum):
     WORSENING = "worsening"
 
 
+class Missing(StrEnum):
+    """Why an optional answer has no value: the person answered "Don't know" (`dont_know`),
+    passed the question over (`skipped`), or it was never asked (skip logic, or the quiz stopped
+    first). An answers file lists the first two (`dont_know`, `skipped`); the rest is not asked."""
+
+    DONT_KNOW = "dont_know"
+    SKIPPED = "skipped"
+    NOT_ASKED = "not_asked"
+
+
 class Answer(StrEnum):
     YES = "yes"
     NO = "no"
@@ -171,6 +184,10 @@ CHOICE_FIELDS: dict[str, type[StrEnum]] = {
 }
 NUMBER_FIELDS: dict[str, tuple[int, int]] = {"age": (0, 120), "intensity": (0, 10)}
 REQUIRED_FIELDS = ("age", "location", "duration")
+# The optional questions with one answer (a choice or a number): the ones that can be answered
+# "Don't know" or skipped (a yes/no question has its own "Not sure": `unsure`).
+OptionalField = Literal["onset", "trigger", "intensity", "course"]
+OPTIONAL_FIELDS: tuple[str, ...] = ("onset", "trigger", "intensity", "course")
 
 
 def _not_a_boolean(value: Any) -> Any:
@@ -246,6 +263,18 @@ class Answers(BaseModel):
         default_factory=lambda: Symptoms(),
         description="Symptom name -> yes, no or unsure. Absent means not asked (counts as no).",
     )
+    dont_know: list[OptionalField] = Field(
+        default_factory=list,
+        description='Optional questions that were asked and answered "Don\'t know" (onset, '
+        "trigger, intensity, course); each is left out (or null). The rules read them as not "
+        "answered. Optional: absent means none.",
+    )
+    skipped: list[OptionalField] = Field(
+        default_factory=list,
+        description="Optional questions that were asked and passed over without an answer; each "
+        "is left out (or null). The rules read them as not answered. Optional: absent means "
+        "none. An optional question that is neither given nor listed was not asked.",
+    )
 
     @field_validator("location", "radiation")
     @classmethod
@@ -253,6 +282,38 @@ class Answers(BaseModel):
         if len(set(values)) != len(values):
             raise ValueError(_("each value may appear only once"))
         return values
+
+    @model_validator(mode="after")
+    def _missing_has_no_value(self) -> Answers:
+        for kind in ("dont_know", "skipped"):
+            names: list[str] = getattr(self, kind)
+            if len(set(names)) != len(names):
+                raise ValueError(_("{kind}: each name may appear only once").format(kind=kind))
+            given = [name for name in names if getattr(self, name) is not None]
+            if given:
+                problem = _("{kind} lists {name}, which has an answer; leave one of the two out")
+                raise ValueError(problem.format(kind=kind, name=given[0]))
+        both = sorted(set(self.dont_know) & set(self.skipped))
+        if both:
+            problem = _("{name} is in both dont_know and skipped; it can be only one")
+            raise ValueError(problem.format(name=both[0]))
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_lists(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """`dont_know` and `skipped` are written only when they name something, so that
+        answers without them are saved exactly as before."""
+        data: dict[str, Any] = handler(self)
+        for kind in ("dont_know", "skipped"):
+            if kind in data and not data[kind]:
+                del data[kind]
+        return data
+
+    def missing(self, name: str) -> Missing | None:
+        """Why an optional answer has no value (None: it has one)."""
+        if getattr(self, name) is not None:
+            return None
+        return missing_kind(self.__dict__, name)
 
     def symptom(self, name: str) -> Answer:
         """The answer to a symptom question; one that was not asked counts as no."""
@@ -329,7 +390,18 @@ _METADATA_EXTRAS: dict[str, type] = {
     "ruleset_version": str,
     "schema_version": int,
     "language": str,
+    "stopped": str,
 }
+
+
+def missing_kind(answers: Mapping[str, Any], name: str) -> Missing:
+    """Why the answer `name` has no value, in answers-file form (the lists `dont_know` and
+    `skipped`; anything else was not asked)."""
+    if name in (answers.get("dont_know") or ()):
+        return Missing.DONT_KNOW
+    if name in (answers.get("skipped") or ()):
+        return Missing.SKIPPED
+    return Missing.NOT_ASKED
 
 
 def json_word(value: Any) -> str:

@@ -12,14 +12,17 @@ from triage.conditions import Condition
 from triage.engine import Fired, for_knowledge
 from triage.knowledge import KnowledgeBase, Rule
 from triage.models import (
+    OPTIONAL_FIELDS,
     AdviceItem,
     Answers,
     Evidence,
     Level,
+    Missing,
     PainType,
     Reason,
     Result,
     SourceRef,
+    missing_kind,
 )
 from triage.wording import answer_words
 
@@ -88,13 +91,17 @@ def _rule_order(kb: KnowledgeBase) -> dict[str, int]:
 
 def build_result(kb: KnowledgeBase, answers: Mapping[str, Any], fired: frozenset[Fired]) -> Result:
     """The result of what fired on these answers (in the answers-file form)."""
+    # Most urgent first; at one level, reasons on definite answers before those on "Not sure";
+    # then in the order of rules.yaml. The first is the main reason.
     reasons = sorted(
         (_reason(kb, answers, firing) for firing in _firings(kb, fired)),
-        key=lambda reason: -reason.triage.rank,
+        key=lambda reason: (-reason.triage.rank, reason.unsure),
     )
     level = max(
         (reason.triage for reason in reasons), key=lambda lv: lv.rank, default=Level.SELF_CARE
     )
+    # The causes suspected from definite answers, in the order of the reasons (a cause of a
+    # reason on "Not sure" is one to rule out: see `render.causes_shown`).
     suspected = _unique(
         cause for reason in reasons if not reason.unsure for cause in reason.suspected
     )
@@ -117,7 +124,12 @@ def _reason(kb: KnowledgeBase, answers: Mapping[str, Any], firing: Firing) -> Re
         _tested(conditions.answer_of(answers, name), values)
         for name, values in _fields_read(kb, firing.rule.id)
     )
-    return _shared_reason(kb, firing.rule.id, firing.level, firing.unsure, seen)
+    missing = tuple(
+        (name, missing_kind(answers, name))
+        for name, _values in _fields_read(kb, firing.rule.id)
+        if name in OPTIONAL_FIELDS and answers.get(name) is None
+    )
+    return _shared_reason(kb, firing.rule.id, firing.level, firing.unsure, seen, missing)
 
 
 def _tested(given: Any, values: frozenset[str]) -> Any:
@@ -145,7 +157,12 @@ def _condition(kb: KnowledgeBase, rule_id: str) -> Condition:
 
 @lru_cache(maxsize=1024)
 def _shared_reason(
-    kb: KnowledgeBase, rule_id: str, level: Level, unsure_answer: bool, seen: tuple[Any, ...]
+    kb: KnowledgeBase,
+    rule_id: str,
+    level: Level,
+    unsure_answer: bool,
+    seen: tuple[Any, ...],
+    missing: tuple[tuple[str, Missing], ...] = (),
 ) -> Reason:
     rule = kb.rules_by_id[rule_id]
     condition = _condition(kb, rule_id)
@@ -158,14 +175,20 @@ def _shared_reason(
         triage=level,
         suspected=list(rule.suspected),
         unsure=unsure_answer,
-        answers=_evidence(kb, condition, given),
+        answers=_evidence(kb, condition, given, dict(missing)),
         sources=[_source(kb, source_id) for source_id in rule.sources],
     )
 
 
-def _evidence(kb: KnowledgeBase, condition: Condition, given: dict[str, Any]) -> list[Evidence]:
+def _evidence(
+    kb: KnowledgeBase,
+    condition: Condition,
+    given: dict[str, Any],
+    missing: Mapping[str, Missing],
+) -> list[Evidence]:
     """The answers (as `answer_of` reads them) that satisfy the tests of a condition, once per
-    field, in words."""
+    field, in words. An answer that is missing is named as what it is (not asked, skipped,
+    "Don't know"), with what the rules count it as (the question's `unanswered` text)."""
     found: dict[str, Evidence] = {}
     for leaf in conditions.leaves(condition):
         if leaf.field not in found and leaf.matches(given[leaf.field]):
@@ -173,20 +196,54 @@ def _evidence(kb: KnowledgeBase, condition: Condition, given: dict[str, Any]) ->
             value = given[leaf.field]
             if question.kind == "multi":
                 value = [v for v in leaf.values if v in value]
-            words = answer_words(kb, question, value)
-            found[leaf.field] = Evidence(
-                field=leaf.field, value=value, text=f"{question.short}: {words}"
-            )
+            text = f"{question.short}: {answer_words(kb, question, value)}"
+            if leaf.field in missing:
+                value = missing[leaf.field]
+                counted = f" ({question.unanswered})" if question.unanswered else ""
+                text = f"{question.short}: {answer_words(kb, question, value)}{counted}"
+            found[leaf.field] = Evidence(field=leaf.field, value=value, text=text)
     return list(found.values())
 
 
 def _advice(
     kb: KnowledgeBase, level: Level, reasons: list[Reason], fired: frozenset[Fired]
 ) -> list[AdviceItem]:
-    rule_ids = tuple(reason.rule for reason in reasons)
+    """The level's advice, each definite reason's own, and self-help. A reason that rests on
+    "Not sure" shows not its rule's advice (written for the rule's full level) but what to do
+    if the sign is really there (ruleset.yaml `unsure_steps`), first in the safety net."""
+    rule_ids = tuple(reason.rule for reason in reasons if not reason.unsure)
     any_unsure = any(reason.unsure for reason in reasons)
     advice = frozenset(item.id for item in fired if item.kind == "advice")
-    return list(_choose_advice(kb, level, rule_ids, any_unsure, advice))
+    chosen = list(_choose_advice(kb, level, rule_ids, any_unsure, advice))
+    steps = _unsure_steps(kb, [reason for reason in reasons if reason.unsure])
+    if not steps:
+        return chosen
+    place = next((i for i, item in enumerate(chosen) if item.kind == "safety_net"), len(chosen))
+    return chosen[:place] + steps + chosen[place:]
+
+
+def _unsure_steps(kb: KnowledgeBase, unsure_reasons: list[Reason]) -> list[AdviceItem]:
+    """For the reasons on "Not sure", by their rules' full level: what to do if the signs
+    answered "Not sure" are really there, naming them."""
+    signs: dict[str, list[str]] = {}
+    for reason in unsure_reasons:
+        step = kb.info.unsure_steps.get(kb.rules_by_id[reason.rule].triage)
+        if step is None:
+            continue
+        named = signs.setdefault(step, [])
+        for evidence in reason.answers:
+            if evidence.value == "unsure":
+                short = kb.questions_by_id[evidence.field].short
+                if short not in named:
+                    named.append(short)
+    ordered = [step for step in kb.info.unsure_steps.values() if step in signs]
+    return [_step_item(kb, step, tuple(signs[step])) for step in ordered]
+
+
+@lru_cache(maxsize=256)
+def _step_item(kb: KnowledgeBase, advice_id: str, signs: tuple[str, ...]) -> AdviceItem:
+    item = _advice_item(kb, advice_id)
+    return item.model_copy(update={"text": item.text.replace("{signs}", "; ".join(signs))})
 
 
 # The same few combinations recur across people; the items are immutable, so share them.

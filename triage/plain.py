@@ -27,11 +27,11 @@ from typing import IO, Any
 
 from triage.i18n import N_, _, pgettext
 from triage.knowledge import KnowledgeBase, Question
-from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS
+from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Missing
 from triage.output import text_width
 from triage.quiz import GO_BACK, GoBack, Page, QuizInterrupted, ReviewRow
 from triage.safe_text import one_line, prose
-from triage.wording import answer_words, choice_words
+from triage.wording import MISSING_WORDS, choice_words, given_words
 
 BACK = "b"
 SYMPTOM_VALUES = ("yes", "no", "unsure")
@@ -57,7 +57,7 @@ FULL_SCREEN_KEYS = N_(
 )
 PROGRESS = N_("Question {number} of about {total}")
 PART = N_("Part {part} of {parts}")
-SKIP_LABEL = N_("Don't know")
+SKIP_LABEL = MISSING_WORDS[Missing.DONT_KNOW]
 NONE_LABEL = N_("None of these")
 NO_DRAWING = N_("Plain mode shows no drawing: the areas are the numbered choices, in words.")
 GIVEN = N_("Your answer before: {answer}. Enter alone keeps it.")
@@ -324,7 +324,7 @@ class PlainAsker:
             for index, (_value, label) in enumerate(choices, start=1):
                 self._item(index, label)
         if given is not _UNSET:
-            self.say(_(GIVEN).format(answer=answer_words(self.kb, question, given)))
+            self.say(_(GIVEN).format(answer=given_words(self.kb, question, given)))
         allowed = self.allowed(question, len(choices))
         name = prose(question.short)
         prompt = self.prompt(name, number, allowed, first)
@@ -437,7 +437,7 @@ class PlainAsker:
         """An answer that stops the quiz as an emergency: say what it means, then ask whether
         it is right (Enter or y: yes; n: the question is asked again)."""
         name = prose(question.short)
-        answer = answer_words(self.kb, question, value)
+        answer = given_words(self.kb, question, value)
         self.say(f"! {_(EMERGENCY_WARNING)}")
         yes = own_yes_key()
         while True:

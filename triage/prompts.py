@@ -47,10 +47,10 @@ from prompt_toolkit.styles import Style
 
 from triage.i18n import N_, _, pgettext
 from triage.knowledge import KnowledgeBase, Question
-from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answer
+from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answer, Missing
 from triage.quiz import GO_BACK, GoBack, Page, QuizInterrupted, ReviewRow, page_words
 from triage.safe_text import one_line, prose
-from triage.wording import answer_words, choice_words
+from triage.wording import MISSING_WORDS, choice_words, given_words
 
 try:  # POSIX: throw away keys typed before a screen is drawn
     import termios
@@ -85,7 +85,7 @@ BAR_ROOM = 2  # columns kept free for it: the bar and a blank column between it 
 # Generic interface wording; every clinical word comes from the knowledge base. Marked with N_
 # (triage.i18n) and translated where shown, so the screen speaks the language chosen at start.
 PROGRESS = N_("Question {number} of about {total}")
-SKIP_LABEL = N_("Don't know")
+SKIP_LABEL = MISSING_WORDS[Missing.DONT_KNOW]
 NONE_LABEL = N_("None of these")
 CHOSEN = N_("Chosen: {}")
 NOTHING_CHOSEN = N_("Nothing chosen yet.")
@@ -445,7 +445,7 @@ class PageForm(Form):
         questions = self.questions
         if self.vertical:
             (question,) = questions
-            words = answer_words(self.kb, question, self.chosen[question.id])
+            words = given_words(self.kb, question, self.chosen[question.id])
             return done(question.short, words, width)
         return done(self.page.title or "", page_words(self.kb, questions, self.chosen), width)
 
@@ -565,7 +565,7 @@ class TicksForm(Form):
     def summary(self, width: int) -> list[Line]:
         if not self.answered:
             return []
-        words = answer_words(self.kb, self.question, self.answer())
+        words = given_words(self.kb, self.question, self.answer())
         return done(self.question.short, words, width)
 
 
@@ -642,7 +642,7 @@ class NumberForm(Form):
     def summary(self, width: int) -> list[Line]:
         if not self.answered:
             return []
-        return done(self.question.short, answer_words(self.kb, self.question, self.value()), width)
+        return done(self.question.short, given_words(self.kb, self.question, self.value()), width)
 
 
 class ReviewForm(Form):

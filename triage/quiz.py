@@ -31,8 +31,8 @@ from pydantic import ValidationError
 from triage import outcome
 from triage.i18n import _, ngettext
 from triage.knowledge import KnowledgeBase, Question, Rule
-from triage.models import REQUIRED_FIELDS, Answers, Level, Result
-from triage.wording import NOT_ANSWERED, answer_words
+from triage.models import OPTIONAL_FIELDS, REQUIRED_FIELDS, Answers, Level, Result
+from triage.wording import NOT_ANSWERED, answer_words, given_words
 
 Partial = dict[str, Any]
 REVIEW = "review"  # the review screen's place in a trail (no screen of questions.yaml has this id)
@@ -167,12 +167,20 @@ def count(answers: Mapping[str, Any]) -> int:
     return len([key for key in answers if key != "symptoms"]) + len(answers.get("symptoms", {}))
 
 
+def contract_form(answers: Mapping[str, Any]) -> Partial:
+    """The answers so far in the answers-file form: an optional question answered "Don't know"
+    (kept as None in the quiz) is left out and named in `dont_know`; one never asked is absent."""
+    unknown = [name for name in OPTIONAL_FIELDS if name in answers and answers[name] is None]
+    kept = {key: value for key, value in answers.items() if key not in unknown}
+    return {**kept, "dont_know": unknown} if unknown else kept
+
+
 def complete(answers: Mapping[str, Any]) -> Answers | None:
     """The answers as a valid Answers object, or None while a required one is missing."""
     if any(answers.get(name) is None for name in REQUIRED_FIELDS):
         return None
     try:
-        return Answers.model_validate(dict(answers))
+        return Answers.model_validate(contract_form(answers))
     except ValidationError:
         return None
 
@@ -216,7 +224,7 @@ def emergency_rules(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[Rule]
 
 def partial_result(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Result:
     """The result the answers so far lead to (used when the quiz stops early)."""
-    return outcome.assess_partial(kb, answers)
+    return outcome.assess_partial(kb, contract_form(answers))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,7 +349,7 @@ def review_rows(kb: KnowledgeBase, answers: Mapping[str, Any]) -> list[ReviewRow
                 ReviewRow(
                     plan.id,
                     question.short,
-                    answer_words(kb, question, answer_of(answers, question)),
+                    given_words(kb, question, answer_of(answers, question)),
                 )
             )
         else:
@@ -361,20 +369,24 @@ def page_words(kb: KnowledgeBase, questions: Sequence[Question], chosen: Mapping
     summed up: "No to all 6", or each answer that is not the most common one named ("Yes: Chest
     pain; No to the other 5")."""
     if len(questions) == 1:
-        return answer_words(kb, questions[0], chosen.get(questions[0].id))
-    parts = [
-        f"{q.short}: {answer_words(kb, q, chosen.get(q.id))}"
-        for q in questions
-        if q.kind != "symptom"
-    ]
+        return _chosen_words(kb, questions[0], chosen)
+    parts = [f"{q.short}: {_chosen_words(kb, q, chosen)}" for q in questions if q.kind != "symptom"]
     signs = [q for q in questions if q.kind == "symptom"]
     if signs:
         parts.append(_signs_words(kb, signs, chosen))
     return "; ".join(parts)
 
 
+def _chosen_words(kb: KnowledgeBase, question: Question, chosen: Mapping[str, Any]) -> str:
+    """An answer chosen on a page in words ("Don't know" where it was chosen; "not answered"
+    for a question left open)."""
+    if question.id in chosen:
+        return given_words(kb, question, chosen[question.id])
+    return answer_words(kb, question, None)
+
+
 def _signs_words(kb: KnowledgeBase, signs: Sequence[Question], chosen: Mapping[str, Any]) -> str:
-    words = [answer_words(kb, q, chosen.get(q.id)) for q in signs]
+    words = [_chosen_words(kb, q, chosen) for q in signs]
     common = max(dict.fromkeys(words), key=words.count)
     if words.count(common) == len(words):
         if len(words) == 1:

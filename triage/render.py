@@ -22,7 +22,7 @@ from typing import IO
 
 from triage.i18n import N_, _, ngettext, pgettext
 from triage.knowledge import KnowledgeBase
-from triage.models import AdviceItem, Level, PainType, Reason, Result
+from triage.models import AdviceItem, Cause, Level, PainType, Reason, Result
 from triage.output import text_width as text_width  # re-exported: callers wrap with render
 from triage.safe_text import json_visible, one_line, prose
 
@@ -61,8 +61,9 @@ def level_name(level: Level) -> str:
 
 
 def use_colour(stream: IO[str]) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    return "NO_COLOR" not in os.environ and stream.isatty() and os.environ.get("TERM") != "dumb"
+    """Colour only on a terminal, and never when NO_COLOR is set to a non-empty value (an empty
+    NO_COLOR= counts as unset, https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def output_width(stream: IO[str] | None = None) -> int:
@@ -122,19 +123,56 @@ def to_text(
     return first_screen(result, kb, width, colour) + "\n" + details(result, kb, width, colour)
 
 
-def summary(result: Result, kb: KnowledgeBase) -> str:
-    """What the level means, then the type of pain: one text for every printer (the text result
-    and the summary for a doctor), so the two can never disagree."""
-    return f"{prose(kb.info.levels[result.triage].summary)} {pain_type(result, kb)}"
+def summary(result: Result, kb: KnowledgeBase, brief: bool = False) -> str:
+    """What the level means, then the type of pain (`brief`: for the first screen)."""
+    return f"{prose(kb.info.levels[result.triage].summary)} {pain_type(result, kb, brief)}"
 
 
-def pain_type(result: Result, kb: KnowledgeBase) -> str:
-    if result.pain_type is PainType.NON_SPECIFIC or not result.suspected:
-        return _("Type of pain: non-specific (no particular cause is suspected from your answers).")
-    causes = "; ".join(prose(kb.info.causes[cause]) for cause in result.suspected)
-    return _("Type of pain: specific. Possible cause (not a diagnosis): {causes}.").format(
-        causes=causes
-    )
+def causes_shown(result: Result) -> tuple[list[Cause], list[Cause]]:
+    """The possible causes (from definite answers) and the causes to rule out (from reasons
+    that rest only on "Not sure"), each list with the main reason's causes first."""
+    main = result.reasons[0].suspected if result.reasons else []
+    definite = sorted(result.suspected, key=lambda cause: cause not in main)
+    unsure = [
+        cause
+        for reason in result.reasons
+        if reason.unsure
+        for cause in reason.suspected
+        if cause not in result.suspected
+    ]
+    rule_out = sorted(dict.fromkeys(unsure), key=lambda cause: cause not in main)
+    return definite, rule_out
+
+
+def pain_type(result: Result, kb: KnowledgeBase, brief: bool = False) -> str:
+    """The type of pain with its possible causes; a cause the main reason is about comes first,
+    also when it rests on "Not sure" (then as a cause to rule out). `brief` (the first screen):
+    causes to rule out only when the main reason rests on "Not sure"."""
+    definite, rule_out = causes_shown(result)
+    if brief and not (result.reasons and result.reasons[0].unsure):
+        rule_out = []
+    causes = "; ".join(prose(kb.info.causes[cause]) for cause in definite)
+    check = "; ".join(prose(kb.info.causes[cause]) for cause in rule_out)
+    if (result.pain_type is PainType.NON_SPECIFIC or not definite) and rule_out:
+        said = _(
+            "Type of pain: non-specific; to rule out (you were not sure about a sign): {check}."
+        )
+        return said.format(check=check)
+    if result.pain_type is PainType.NON_SPECIFIC or not definite:
+        said = _("Type of pain: non-specific (no particular cause is suspected from your answers).")
+    elif rule_out and result.reasons[0].unsure:  # the main reason rests on "Not sure"
+        said = _(
+            "Type of pain: specific. To rule out first (you were not sure about a sign): "
+            "{check}. Also possible: {causes}."
+        )
+        return said.format(check=check, causes=causes)
+    else:
+        said = _("Type of pain: specific. Possible cause (not a diagnosis): {causes}.")
+        said = said.format(causes=causes)
+    if rule_out:
+        also = _("To rule out (you were not sure about a sign): {check}.")
+        said += " " + also.format(check=check)
+    return said
 
 
 def first_screen(result: Result, kb: KnowledgeBase, width: int, colour: bool = False) -> str:
@@ -143,9 +181,9 @@ def first_screen(result: Result, kb: KnowledgeBase, width: int, colour: bool = F
     prompt below it."""
     parts = [
         headline(result, width, colour),
-        wrap(summary(result, kb), width),
+        wrap(summary(result, kb, brief=True), width),
         *(_labelled(_(NOW), text, width, colour) for _heading, text in _brief(result, kb, "now")),
-        _labelled(_(MAIN_REASON), _main_reason(result.reasons), width, colour),
+        _labelled(_(MAIN_REASON), _main_reason(result, kb), width, colour),
         *(
             _labelled(title, text, width, colour)
             for title, text in _brief(result, kb, "safety_net")
@@ -176,15 +214,27 @@ def headline(result: Result, width: int, colour: bool = False) -> str:
 
 
 def _brief(result: Result, kb: KnowledgeBase, kind: str) -> Iterable[tuple[str, str]]:
-    """(title, text) of each advice item of a kind, in its short form where there is one."""
+    """(title, text) of each advice item of a kind, in its short form where there is one. What
+    to do if a sign answered "Not sure" is really there is left to the details unless the main
+    reason rests on "Not sure" and the step is more urgent than the result."""
     for item in result.advice:
+        if not _step_on_first_screen(result, kb, item):
+            continue
         if item.kind == kind:
             short = kb.advice.get(item.id + BRIEF)
             chosen = (short.title, short.text) if short is not None else (item.title, item.text)
             yield prose(chosen[0]), prose(chosen[1])
 
 
-def _main_reason(reasons: list[Reason]) -> str:
+def _step_on_first_screen(result: Result, kb: KnowledgeBase, item: AdviceItem) -> bool:
+    """False for an "if you are sure" step (ruleset.yaml `unsure_steps`): the first screen
+    gives the step of the main reason with the main reason (see `_if_sure`), the rest are in
+    the details."""
+    return item.id not in kb.info.unsure_steps.values()
+
+
+def _main_reason(result: Result, kb: KnowledgeBase) -> str:
+    reasons = result.reasons
     if not reasons:
         return _(NO_REASON)
     first = reasons[0]
@@ -192,7 +242,17 @@ def _main_reason(reasons: list[Reason]) -> str:
     more = len(reasons) - 1
     also = ngettext(" ({count} more in the details)", " ({count} more in the details)", more)
     also = also.format(count=more) if more else ""
-    return f"{prose(first.title)}{unsure}.{also}"
+    return f"{prose(first.title)}{unsure}.{also}{_if_sure(first, kb)}"
+
+
+def _if_sure(reason: Reason, kb: KnowledgeBase) -> str:
+    """For a main reason on "Not sure": what to do if the sign is really there, in brief (the
+    `-brief` form of its rule's step in ruleset.yaml `unsure_steps`)."""
+    if not reason.unsure:
+        return ""
+    step = kb.info.unsure_steps.get(kb.rules_by_id[reason.rule].triage)
+    brief = kb.advice.get(f"{step}{BRIEF}") if step is not None else None
+    return f" {prose(brief.text)}" if brief is not None else ""
 
 
 def _reasons(reasons: list[Reason], width: int, colour: bool) -> str:

@@ -49,6 +49,11 @@ METADATA_PROPERTIES: dict[str, dict[str, Any]] = {
         "offset, e.g. 2025-01-15T10:30:00+01:00.",
     },
     "document_version": {"type": "integer", "description": "Version of this document format."},
+    "stopped": {
+        "type": "string",
+        "description": "Present when the quiz stopped early: emergency (an answer meant an "
+        "emergency, so the questions after it were not asked). Optional.",
+    },
     "language": {
         "type": "string",
         "description": "The language of the texts in `result` and of the quiz that saved it "

@@ -35,6 +35,7 @@ from triage.quiz import (
     Stopped,
     answer_of,
     complete,
+    contract_form,
     count,
     is_answered,
     partial_result,
@@ -42,7 +43,7 @@ from triage.quiz import (
     run,
 )
 from triage.safe_text import one_line, prose
-from triage.wording import answer_words
+from triage.wording import given_words
 
 # Generic interface wording; every clinical word comes from the knowledge base. Marked with N_
 # (triage.i18n) and translated where shown. The keys stay the same in every language.
@@ -249,7 +250,7 @@ class Session:
         ]
         for question in self.kb.questions:
             if is_answered(self.set_aside, question):
-                words = answer_words(self.kb, question, answer_of(self.set_aside, question))
+                words = given_words(self.kb, question, answer_of(self.set_aside, question))
                 because = self._asked_only_for(question)
                 lines.append(f"- {prose(question.short)}: {prose(words)}{because}.")
         lines.append(
@@ -300,9 +301,9 @@ class Session:
             case "s":
                 answers = complete(self.answers)
                 if answers is not None:
-                    self.save_assessment(answers, outcome.assess(answers, self.kb))
+                    self.save_assessment(answers, outcome.assess(answers, self.kb), stopped=True)
                 else:
-                    self.save_incomplete()
+                    self.save_incomplete(result)
             case _:
                 self.ui.show(self._wrap(_(NOT_SAVED)))
         return Ending.EMERGENCY
@@ -321,8 +322,13 @@ class Session:
 
     # -- saving when asked -------------------------------------------------------------------
 
-    def save_assessment(self, answers: Answers, result: Result) -> Path | None:
-        saved_document = document.new_document(answers, result, self.kb)
+    def save_assessment(
+        self, answers: Answers, result: Result, *, stopped: bool = False
+    ) -> Path | None:
+        """Save the assessment, then offer the summary for the doctor (marked incomplete when
+        the quiz `stopped` early at an emergency)."""
+        stop = document.STOPPED_EMERGENCY if stopped else None
+        saved_document = document.new_document(answers, result, self.kb, stopped=stop)
         path = self.save_to or self.ask_name(self.default_path("document"))
         saved = self.write(path, document.to_json(saved_document), "document") if path else None
         if saved is None:
@@ -330,7 +336,8 @@ class Session:
             return None
         self.saved = saved
         created = saved_document.metadata.created
-        summary = self.offer_summary(markdown_text(answers, result, self.kb, created), saved)
+        text = markdown_text(answers, result, self.kb, created, incomplete=stopped)
+        summary = self.offer_summary(text, saved)
         lines = [_("Saved your answers and result in:"), f"  {_shown(saved.resolve())}"]
         if summary is not None:
             lines += [
@@ -349,8 +356,9 @@ class Session:
             return None
         return self.write(beside.with_suffix(".md"), text, "summary")
 
-    def save_incomplete(self) -> None:
-        """An emergency stop before the required answers: a resume file, which says so."""
+    def save_incomplete(self, result: Result) -> None:
+        """An emergency stop before the required answers: a resume file, which says so, and
+        the summary for the doctor of what is known beside it, marked incomplete."""
         missing = [
             prose(self.kb.questions_by_id[name].short).lower()
             for name in REQUIRED_FIELDS
@@ -362,20 +370,31 @@ class Session:
         if saved is None:
             self.ui.show(self._wrap(_(NOT_SAVED)))
             return
-        self.ui.show(
-            self._message(
-                [
-                    _("Saved your answers so far in:"),
-                    f"  {_shown(saved.resolve())}",
-                    _(
-                        "The file is readable only by you. The quiz stopped before asking about "
-                        "{topics}, so this is a resume file with your answers so far, not a "
-                        "complete assessment ('triage assess' cannot read it). To open it again:"
-                    ).format(topics=", ".join(missing)),
-                    f"  {self.command} quiz --resume {_quoted(saved.resolve())}",
-                ]
-            )
+        text = markdown.to_markdown(
+            contract_form(self.answers),
+            result,
+            self.kb,
+            saved=None,
+            made=document.now(),
+            incomplete=True,
         )
+        summary = self.offer_summary(text, saved)
+        lines = [
+            _("Saved your answers so far in:"),
+            f"  {_shown(saved.resolve())}",
+            _(
+                "The file is readable only by you. The quiz stopped before asking about "
+                "{topics}, so this is a resume file with your answers so far, not a "
+                "complete assessment ('triage assess' cannot read it). To open it again:"
+            ).format(topics=", ".join(missing)),
+            f"  {self.command} quiz --resume {_quoted(saved.resolve())}",
+        ]
+        if summary is not None:
+            lines += [
+                _("The summary of what is known so far, for a doctor or the ambulance crew:"),
+                f"  {_shown(summary.resolve())}",
+            ]
+        self.ui.show(self._message(lines))
 
     def settle_resume_file(self, saved: Path | None) -> None:
         if self.resume_from is None:
@@ -632,8 +651,17 @@ class _Guarded:
         return guarded
 
 
-def markdown_text(answers: Answers, result: Result, kb: KnowledgeBase, created: str | None) -> str:
-    return markdown.to_markdown(answers, result, kb, saved=created, made=document.now())
+def markdown_text(
+    answers: Answers,
+    result: Result,
+    kb: KnowledgeBase,
+    created: str | None,
+    *,
+    incomplete: bool = False,
+) -> str:
+    return markdown.to_markdown(
+        answers, result, kb, saved=created, made=document.now(), incomplete=incomplete
+    )
 
 
 def _answers_so_far(number: int) -> str:

@@ -8,7 +8,7 @@ a translator can review next to the English:
                             (Yes / No / Not sure), levels.<level>.headline and .summary
     rules/de/rules.yaml     rules.<RULE-ID>.title
     rules/de/advice.yaml    advice.<advice-id>.title and .text
-    rules/de/questions.yaml questions.<question-id>.short, .text, .help, .picture and
+    rules/de/questions.yaml questions.<question-id>.short, .text, .help, .picture, .unanswered and
                             .choices.<value>.label and .help; screens.<screen-id>.title and .help
 
 Each file starts with `language: de` (its folder's language). Every file is checked with strict
@@ -90,6 +90,7 @@ class QuestionText(_Strict):
     text: str | None = None
     help: str | None = None
     picture: str | None = None
+    unanswered: str | None = None
     choices: dict[str, ChoiceText] = {}
 
 
@@ -212,7 +213,7 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
     questions = texts.questions.questions if texts.questions else {}
     for question in kb.questions:
         given_q = questions.get(question.id)
-        for name in ("short", "text", "help", "picture"):
+        for name in ("short", "text", "help", "picture", "unanswered"):
             yield (
                 "questions.yaml",
                 question.id,
@@ -375,7 +376,7 @@ def _question(question: Any, texts: QuestionText | None) -> Any:
     if texts is None:
         return question
     choices = [c.model_copy(update=_given(texts.choices.get(c.value))) for c in question.choices]
-    update = _given(texts, ("short", "text", "help", "picture"))
+    update = _given(texts, ("short", "text", "help", "picture", "unanswered"))
     return question.model_copy(update=update | {"choices": choices})
 
 

@@ -12,8 +12,15 @@ from typing import Any
 from triage.conditions import NOT_ANSWERED as NOT_ANSWERED_CODE
 from triage.i18n import N_, _
 from triage.knowledge import KnowledgeBase, Question
+from triage.models import Missing
 
 NOT_ANSWERED, NONE_CHOSEN = N_("not answered"), N_("none")  # translated where used
+# What a missing answer was, in words (translated where used).
+MISSING_WORDS = {
+    Missing.DONT_KNOW: N_("Don't know"),
+    Missing.SKIPPED: N_("skipped"),
+    Missing.NOT_ASKED: N_("not asked"),
+}
 
 
 def choice_words(kb: KnowledgeBase, question: Question, code: str) -> str:
@@ -25,7 +32,9 @@ def choice_words(kb: KnowledgeBase, question: Question, code: str) -> str:
 
 
 def answer_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
-    """A stored answer (a number, a code, a list of codes, or None) in words."""
+    """A stored answer (a number, a code, a list of codes, a `Missing` kind, or None) in words."""
+    if isinstance(value, Missing):
+        return _(MISSING_WORDS[value])
     if value is None or value == NOT_ANSWERED_CODE:  # a reason can rest on a question left open
         return _(NOT_ANSWERED)
     match question.kind:
@@ -35,3 +44,11 @@ def answer_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
             return choice_words(kb, question, str(value))
         case _:
             return str(value)
+
+
+def given_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
+    """The words of an answer the person gave in the quiz, where an optional question answered
+    "Don't know" (or `?`) is kept as None."""
+    if value is None and question.kind != "symptom":
+        return answer_words(kb, question, Missing.DONT_KNOW)
+    return answer_words(kb, question, value)
