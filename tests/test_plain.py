@@ -602,6 +602,26 @@ def test_what_chooses_the_plain_quiz(
     assert cli.plain_chosen(args) is plain_expected
 
 
+def test_an_answers_file_piped_into_the_quiz_is_named_and_nothing_is_answered(
+    tmp_path: Path,
+) -> None:
+    path = _first(knowledge.load(), Level.SOON)
+    text = json.dumps(load_scenario(path)["answers"], indent=1)
+    done = subprocess.run(
+        command("quiz"),
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=environment(),
+    )
+    assert done.returncode == 130
+    assert "This looks like an answers file" in done.stdout and "triage assess" in done.stdout
+    assert "No answers were given yet, so nothing was saved." in done.stdout
+    assert "Not an answer" not in done.stdout and list(tmp_path.iterdir()) == []
+
+
 def test_the_end_of_input_keeps_the_answers_and_the_rest_can_be_typed_later(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:

@@ -91,6 +91,10 @@ YES_OR_NO = N_("Type y for yes or n for no.")
 FILE_NAME = N_("File name: Enter alone saves as {default}; type another name, or - not to save:")
 FILE_NAME_NONE = N_("File name (Enter alone: do not save):")
 RESULT = N_("Result: {headline}")
+ANSWERS_FILE = N_(
+    "This looks like an answers file, not answers typed one per line: to triage a file use "
+    "'triage assess FILE' ('triage assess -' for standard input)."
+)
 OR_WORD = N_("{items} or {last}")
 AND = N_("and")  # between the numbers of several answers: "3 and 5"
 
@@ -130,6 +134,7 @@ class PlainAsker:
         self.width = max(20, width if width is not None else plain_width())
         self.echo = not _is_terminal(self.input) if echo is None else echo
         self._changing = False  # the next page was chosen in the review
+        self._read_before = False
 
     # -- writing and reading -----------------------------------------------------------------
 
@@ -165,6 +170,10 @@ class PlainAsker:
             shown = one_line(answer, 40)
             fits = len(lines[-1]) + 1 + len(shown) <= self.width
             self._write((shown if fits else "\n" + shown) + "\n")
+            if not self._read_before and answer.lstrip().startswith(("{", "[")):
+                self.say(_(ANSWERS_FILE))  # `triage < answers.json`: not typed answers
+                raise QuizInterrupted
+        self._read_before = True
         return answer.strip()
 
     # -- the Asker interface -----------------------------------------------------------------
