@@ -260,6 +260,9 @@ def check_plain(run: Run) -> None:
     assert not CONTROL.search(text), repr(CONTROL.search(text))
     assert all(len(line) <= WIDTH for line in text.split("\n")), max(text.split("\n"), key=len)
     assert "===" not in text and "---" not in text and "[x]" not in text
+    keys = " ".join(text.split())
+    assert " ".join(_(plain.KEYS_HELP).split()) in keys  # this mode's keys, not the arrow keys
+    assert " ".join(_(session.KEYS_HELP).split()) not in keys
     assert run.typist.wrapped == []
     for question_id, line in run.typist.prompts:
         name = prose(run.typist.kb.questions_by_id[question_id].short)

@@ -31,6 +31,7 @@ from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Missing
 from triage.output import text_width
 from triage.quiz import GO_BACK, GoBack, Page, QuizInterrupted, ReviewRow
 from triage.safe_text import one_line, prose
+from triage.session import KEYS_HELP as FULL_SCREEN_KEYS  # replaced by KEYS_HELP here
 from triage.wording import MISSING_WORDS, choice_words, given_words
 
 BACK = "b"
@@ -48,12 +49,6 @@ KEYS_HELP = N_(
     "spaces or commas. b goes back one question. Before the result you can check and change "
     "every answer. Ctrl-C or Ctrl-D stops at any time and keeps your answers so that you can "
     "continue later."
-)
-FULL_SCREEN_KEYS = N_(
-    "Answer warning signs with y (Yes), n (No) or ? (Not sure), other questions with the arrow "
-    "keys, then press Enter. Esc goes back to the previous question. Before the result you can "
-    "check and change every answer. Ctrl-C stops at any time and keeps your answers so that you "
-    "can continue later."
 )
 PROGRESS = N_("Question {number} of about {total}")
 PART = N_("Part {part} of {parts}")
