@@ -625,6 +625,29 @@ def test_an_answers_file_piped_into_the_quiz_is_named_and_nothing_is_answered(
     assert "Not an answer" not in done.stdout and list(tmp_path.iterdir()) == []
 
 
+def test_output_that_goes_away_stops_the_quiz_quietly_and_keeps_the_answers(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    answers = scenario_answers(_first(kb, Level.SOON))
+    typed = Run(kb, answered_from(answers), tmp_path).typist.typed
+    quiz_run = subprocess.Popen(
+        command("quiz", "--plain"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=environment(),
+    )
+    assert quiz_run.stdout is not None and quiz_run.stdin is not None
+    quiz_run.stdout.read(200)  # the reader reads a little, then goes away (as `| head`)
+    quiz_run.stdout.close()
+    quiz_run.stdin.write("".join(f"{line}\n" for line in typed).encode())
+    quiz_run.stdin.close()
+    assert quiz_run.wait(timeout=60) == 130
+    assert quiz_run.stderr is not None and quiz_run.stderr.read() == b""  # no traceback
+    assert len(list(tmp_path.glob("triage-resume-*.json"))) <= 1
+
+
 def test_the_end_of_input_keeps_the_answers_and_the_rest_can_be_typed_later(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:

@@ -28,7 +28,7 @@ from typing import IO, Any
 from triage.i18n import N_, _, pgettext
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Missing
-from triage.output import text_width
+from triage.output import discard, text_width
 from triage.quiz import GO_BACK, GoBack, Page, QuizInterrupted, ReviewRow
 from triage.safe_text import one_line, prose
 from triage.session import KEYS_HELP as FULL_SCREEN_KEYS  # replaced by KEYS_HELP here
@@ -144,8 +144,14 @@ class PlainAsker:
         return "\n".join(lines or [""])
 
     def _write(self, text: str) -> None:
-        self.output.write(text)
-        self.output.flush()
+        """Write at once. Output that cannot be written (the reader went away, `| head`; a full
+        disk) stops the quiz as the end of input does: the answers are kept in a resume file."""
+        try:
+            self.output.write(text)
+            self.output.flush()
+        except (OSError, ValueError):
+            discard(self.output)
+            raise QuizInterrupted from None
 
     def read(self, prompt: str) -> str:
         """Print the prompt (wrapped; the answer is typed after its last line) and read one
