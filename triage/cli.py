@@ -616,7 +616,7 @@ def run_quiz(args: argparse.Namespace) -> int:
         from triage.plain import announce
 
         announce()
-    welcomed = print_quick_welcome(args)
+    welcomed = not plain and print_quick_welcome(args)  # plain: the asker prints it
     from triage import render, session, signals
 
     kb = load_knowledge(args)

@@ -28,7 +28,7 @@ from typing import IO, Any
 from triage.i18n import N_, _, pgettext
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Missing
-from triage.output import discard, text_width
+from triage.output import OutputClosed, discard, text_width
 from triage.quiz import GO_BACK, GoBack, Page, QuizInterrupted, ReviewRow
 from triage.safe_text import one_line, prose
 from triage.session import KEYS_HELP as FULL_SCREEN_KEYS  # replaced by KEYS_HELP here
@@ -545,5 +545,8 @@ def announce(output: IO[str] | None = None, width: int | None = None) -> None:
         _(ANNOUNCE), width or plain_width(), break_long_words=False, break_on_hyphens=False
     )
     stream = output if output is not None else sys.stdout
-    stream.write("\n".join(text) + "\n\n")
-    stream.flush()
+    try:
+        stream.write("\n".join(text) + "\n\n")
+        stream.flush()
+    except (OSError, ValueError):  # the reader went away at once: nothing asked, nothing lost
+        raise OutputClosed from None
