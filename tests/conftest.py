@@ -36,6 +36,7 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
             patch.delenv(name, raising=False)
         patch.setenv("LANG", "C.UTF-8")
+        patch.delenv("TRIAGE_PLAIN", raising=False)  # the full-screen tests stay full screen
         yield directory
 
 

@@ -352,7 +352,11 @@ def test_a_bad_resume_file_exits_2_naming_the_field(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("args", [["quiz"], []])
-def test_without_a_terminal_the_quiz_points_to_assess(tmp_path, args) -> None:
+def test_without_a_terminal_the_quiz_is_plain_and_an_empty_input_saves_nothing(
+    tmp_path, args
+) -> None:
+    """Standard input that is not a terminal chooses the plain quiz (triage/plain.py, tested in
+    tests/test_plain.py); an input that ends at once is the end of input, as Ctrl-D."""
     done = subprocess.run(
         [sys.executable, "-m", "triage", *args],
         stdin=subprocess.DEVNULL,
@@ -361,10 +365,10 @@ def test_without_a_terminal_the_quiz_points_to_assess(tmp_path, args) -> None:
         timeout=TIMEOUT,
         cwd=tmp_path,
     )
-    assert done.returncode == 2
-    assert "not a terminal" in done.stderr and "triage assess" in done.stderr
-    assert "Traceback" not in done.stderr and done.stdout == ""
-    assert done.stderr.count("\n") == 1
+    assert done.returncode == 130
+    assert done.stdout.startswith("Plain mode is on:")
+    assert "No answers were given yet, so nothing was saved." in done.stdout
+    assert "Traceback" not in done.stderr and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
     from triage.knowledge import KnowledgeBase
+    from triage.quiz import Asker
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -327,6 +328,14 @@ def build_parser() -> argparse.ArgumentParser:
     quiz.add_argument(
         "--resume", metavar=_("FILE"), type=Path, help=_("continue a quiz stopped earlier")
     )
+    quiz.add_argument(
+        "--plain",
+        action="store_true",
+        help=_(
+            "plain lines for screen readers, braille displays and scripts (also with "
+            "TRIAGE_PLAIN=1, TERM=dumb, or when standard input is not a terminal)"
+        ),
+    )
     quiz.set_defaults(run=run_quiz)
     return parser
 
@@ -593,8 +602,9 @@ def print_quick_welcome(args: argparse.Namespace) -> bool:
 def run_quiz(args: argparse.Namespace) -> int:
     """The interactive quiz; only this command loads the prompt library. Every way it can end
     keeps the answers (see triage.session); the exit code says how it ended."""
+    plain = plain_chosen(args)
     for name, stream in ((_("standard input"), sys.stdin), (_("standard output"), sys.stdout)):
-        if stream is None or not stream.isatty():  # None: closed (`<&-`, `>&-`)
+        if stream is None or not (plain or stream.isatty()):  # None: closed (`<&-`, `>&-`)
             raise UsageError(
                 _(
                     "{stream} is not a terminal, so the quiz cannot run here; to triage answers "
@@ -602,21 +612,24 @@ def run_quiz(args: argparse.Namespace) -> int:
                     "input)"
                 ).format(stream=name)
             )
-    welcomed = print_quick_welcome(args)
+    if plain:
+        from triage.plain import announce
+
+        announce()
+    welcomed = not plain and print_quick_welcome(args)  # plain: the asker prints it
     from triage import render, session, signals
-    from triage.prompts import PromptAsker
 
     kb = load_knowledge(args)
     resume_from: Path | None = getattr(args, "resume", None)
     resumed = session.load_resume(str(resume_from), kb) if resume_from is not None else None
     quiz = session.Session(
         kb,
-        PromptAsker(kb),
+        quiz_asker(kb, plain),
         answers=resumed.answers if resumed else {},
         set_aside=resumed.set_aside if resumed else {},
         save_to=getattr(args, "save", None),
         resume_from=resume_from,
-        colour=render.use_colour(sys.stdout),
+        colour=not plain and render.use_colour(sys.stdout),
         command=command_as_started(getattr(args, "rules", None)),
         welcomed=welcomed,
     )
@@ -646,6 +659,25 @@ def run_quiz(args: argparse.Namespace) -> int:
             EXIT_QUIZ_ERROR,
         )
     return QUIZ_EXIT_CODES[ending.value]
+
+
+def plain_chosen(args: argparse.Namespace) -> bool:
+    """The plain quiz (triage.plain): --plain, TRIAGE_PLAIN=1 (not 0 or empty), TERM=dumb, or
+    standard input that is not a terminal (the full screen cannot run there)."""
+    if getattr(args, "plain", False) or os.environ.get("TRIAGE_PLAIN", "").strip() not in ("", "0"):
+        return True
+    return os.environ.get("TERM") == "dumb" or (sys.stdin is not None and not sys.stdin.isatty())
+
+
+def quiz_asker(kb: KnowledgeBase, plain: bool) -> Asker:
+    """The plain asker, or the full screen's (only this loads the prompt library)."""
+    if plain:
+        from triage.plain import PlainAsker
+
+        return PlainAsker(kb)
+    from triage.prompts import PromptAsker
+
+    return PromptAsker(kb)
 
 
 # How a quiz ended -> exit code. The terminal closing (SIGHUP) and SIGTERM give 128 + the
