@@ -37,7 +37,7 @@ from triage import i18n, knowledge, markdown, outcome, quiz, render
 from triage.knowledge import KnowledgeBase
 from triage.models import Answers, Level
 from triage.prompts import Form, NumberForm, PageForm, PromptAsker, ReviewForm, TicksForm
-from triage.session import Ending, Session
+from triage.session import Ending, Session, menu_letters
 from triage.yamlfile import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,13 +229,14 @@ def german_knowledge() -> KnowledgeBase | None:
 class Typist(PromptAsker):
     """The real screens on a pipe; keys are chosen from what each screen shows, one at a time,
     and everything shown is kept in `texts`. `emergency`: answer Yes to the first warning sign.
-    After the result: the details (`d`), then save (`s`), with the name offered and the summary."""
+    After the result: the details (`e` in German), then save (`s`), with the name offered and
+    the summary."""
 
     def __init__(self, kb: KnowledgeBase, pipe: Any, *, emergency: bool = False) -> None:
         super().__init__(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
         self.pipe, self.emergency, self.said_yes = pipe, emergency, False
         self.texts: list[str] = []
-        self.after_result = ["d", "s"]
+        self.after_result = [menu_letters()["d"], menu_letters()["s"]]  # German: e, s
         self.form: Form | None = None
         self.on_ready = self._ready
 

@@ -940,24 +940,26 @@ class PromptAsker:
     # -- the screens around the questions (triage.session) ---------------------------------
 
     def choose(self, message: str, options: Sequence[tuple[str, str]]) -> str:
-        """One key pressed once, from the keys shown; Enter chooses the first."""
+        """One key pressed once, from the keys shown (one choice a line, the prompt under
+        them); Enter chooses the first."""
         width = self._screen_width()
-        listed = "  ".join(f"[{key}] {label}" for key, label in options)
-        text = "\n" + self._fill(f"{message} {listed}", width)  # a blank line above
+        listed = [self._hanging(f"  [{key}] ", label, width) for key, label in options]
+        text = "\n".join([*listed, self._fill(message, width)])
         key = self._key(text, {key: key for key, _ in options}, enter=options[0][0])
         self.show(self._fill(f"> {dict(options)[key]}", width))
         return key
 
     def page(self, text: str, *, skippable: bool = True) -> None:
         """Print a screenful at a time (a few lines spare for the prompt that follows), each
-        next one on Enter or the space bar; q skips the rest when `skippable`."""
+        next one on Enter or the space bar; Esc skips the rest when `skippable` (not a letter,
+        so that it is never the key of the menu that follows)."""
         lines = text.rstrip("\n").split("\n")
         room = max(shutil.get_terminal_size((80, 24)).lines - self.PAGE_SPARE, 1)
         more = _(self.PAGE_MORE if skippable else self.PAGE_MORE_ALL)
         while len(lines) > room:
             self.show("\n".join(lines[:room]))
             lines = lines[room:]
-            keys = {"q": "stop"} if skippable else {}
+            keys = {"escape": "stop"} if skippable else {}
             pressed = self._key(
                 self._fill(more, self._screen_width()), keys, enter="more", erase=True
             )
@@ -997,6 +999,9 @@ class PromptAsker:
             return lambda event: event.app.exit(result=value)
 
         for key, value in keys.items():
+            if key == "escape":
+                bindings.add(Keys.Escape, eager=True)(answer(value))
+                continue
             for pressed in dict.fromkeys((key.lower(), key.upper())):
                 bindings.add(pressed, eager=True)(answer(value))
         bindings.add(Keys.Enter, eager=True)(answer(enter))
@@ -1015,6 +1020,7 @@ class PromptAsker:
         prompt: PromptSession[str] = PromptSession(
             message + " ", key_bindings=bindings, erase_when_done=erase, **self.io
         )
+        prompt.app.ttimeoutlen = ESCAPE_WAIT  # a lone Esc is Esc, soon
         if not fresh:
             return str(self._run(questionary.Question(prompt.app)))
         discard_typeahead(prompt.app.input)
@@ -1024,7 +1030,7 @@ class PromptAsker:
             raise QuizInterrupted from None
 
     # Generic interface wording for the pages of a long text.
-    PAGE_MORE = N_("-- more: Enter or the space bar for the next page, q to skip the rest --")
+    PAGE_MORE = N_("-- more: Enter or the space bar for the next page, Esc to skip the rest --")
     PAGE_MORE_ALL = N_("-- more: Enter or the space bar for the next page --")
     PAGE_SPARE = 4  # lines kept free under a page, for the prompt that follows it
 
@@ -1032,6 +1038,13 @@ class PromptAsker:
     def _screen_width() -> int:
         """Any terminal width, down to 1 column (one column spare, at most 100)."""
         return max(1, min(shutil.get_terminal_size((80, 24)).columns, 100) - 1)
+
+    @staticmethod
+    def _hanging(marker: str, text: str, width: int) -> str:
+        """`marker` then text, later lines indented under the text (a menu choice)."""
+        return "\n".join(
+            "".join(fragment[1] for fragment in line) for line in hanging(marker, text, width)
+        )
 
     @staticmethod
     def _fill(text: str, width: int) -> str:

@@ -1,10 +1,10 @@
 """Render a result for people (plain text, optionally coloured) or programs (JSON).
 
 A result for people comes in two parts. The first screen is what a worried person must see at
-once and fits a terminal of 80x24: the level, what it means with the type of pain, what to do
-now, the main reason and the key signs that mean "get help" (the short forms of the advice,
-`<id>-brief` in rules/advice.yaml, where there is one). The details follow: every reason with
-the answers and sources behind it, the full advice, self-help, the safety net and the
+once and fits a terminal of 80x24 with its menu: the level, what it means, what to do now,
+the main reason and the key signs that mean "get help" (the short forms of the advice,
+`<id>-brief` in rules/advice.yaml, where there is one). The details follow: the type of pain, every
+reason with the answers and sources behind it, the full advice, self-help, the safety net and the
 disclaimer. Text is wrapped to the width it is given, from 1 column up, without breaking words.
 
 Renderers only render: every word they show comes from the Result or the knowledge base, and
@@ -137,13 +137,20 @@ def pain_type(result: Result, kb: KnowledgeBase) -> str:
     )
 
 
-def first_screen(result: Result, kb: KnowledgeBase, width: int, colour: bool = False) -> str:
-    """The level, what it means, what to do now, the main reason and the key signs that mean
-    "get help": at most about 18 lines at 80 columns, so that it fits a screen of 80x24 with a
-    prompt below it."""
-    parts = [
+def first_screen(
+    result: Result, kb: KnowledgeBase, width: int, colour: bool = False, note: str = ""
+) -> str:
+    """What a worried person must see at once, the headline first: the level, what it means (and
+    `note`, such as why the quiz stopped), then what to do now, the main reason and the key signs
+    that mean "get help". At 80 columns it takes at most 18 lines in English and German, so that
+    it and the menu under it (6 lines) fit a screen of 80x24. The type of pain opens the details
+    (the main reason already names the pattern behind it)."""
+    top = [
         headline(result, width, colour),
-        wrap(summary(result, kb), width),
+        wrap(note, width) if note else "",
+        _meaning(result, kb, width),
+    ]
+    body = [
         *(_labelled(_(NOW), text, width, colour) for _heading, text in _brief(result, kb, "now")),
         _labelled(_(MAIN_REASON), _main_reason(result.reasons), width, colour),
         *(
@@ -151,7 +158,12 @@ def first_screen(result: Result, kb: KnowledgeBase, width: int, colour: bool = F
             for title, text in _brief(result, kb, "safety_net")
         ),
     ]
-    return "\n\n".join(part for part in parts if part) + "\n"
+    joined = ("\n".join(part for part in parts if part) for parts in (top, body))
+    return "\n\n".join(joined) + "\n"
+
+
+def _meaning(result: Result, kb: KnowledgeBase, width: int) -> str:
+    return wrap(prose(kb.info.levels[result.triage].summary), width)
 
 
 def details(result: Result, kb: KnowledgeBase, width: int, colour: bool = False) -> str:
