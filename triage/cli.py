@@ -442,10 +442,10 @@ def _engine_problems(directory: Path) -> list[Problem]:
     """A rule set that passes the checks must also compile into the rule engine and run: first
     the engine's own limits (checked on a model, before anything reaches durable-rules), then a
     real compile and one assessment."""
-    from triage import engine, knowledge
+    from triage import engine, knowledge, quiz
 
     kb = knowledge.load(directory)
-    problems = engine.compile_problems(kb)
+    problems = engine.compile_problems(kb) + quiz.late_follow_ups(kb)
     if problems:
         return problems
     try:
