@@ -66,7 +66,10 @@ def test_assess_text_shows_headline_cause_reasons_advice_and_disclaimer(
     out = capsys.readouterr().out
     assert out.startswith("=== SELF-CARE")
     assert kb.info.causes["nerve_root"] in " ".join(out.split())
-    assert "(SCIATICA)" in out and "Sources:" in out
+    assert "(SCIATICA)" not in out and "Sources:" in out  # codes only in the footnote:
+    assert out.rstrip().endswith(
+        "For professionals: rules SCIATICA of the rule set back-pain-triage 1.0.0."
+    )
     for heading in ("What to do now", "Self-help", "Safety net"):
         assert heading in out
     assert "does not give a diagnosis" in out

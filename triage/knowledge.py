@@ -167,6 +167,9 @@ class KnowledgeBase:
     conditions: dict[str, Condition] = field(repr=False)  # "rule:ID", "advice:ID", "question:ID"
     screens: tuple[Screen, ...] = ()  # screens shared by several questions
     language: str = ENGLISH  # the language of the texts (triage/translations.py)
+    # Titles of sources in that language, where a source has one (shown to people; results and
+    # --json cite the sources as published, from `sources`).
+    source_titles: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def screens_by_id(self) -> dict[str, Screen]:

@@ -172,12 +172,24 @@ def details(result: Result, kb: KnowledgeBase, width: int, colour: bool = False)
     parts = [
         _title(_(DETAILS_TITLE), width, colour),
         wrap(pain_type(result, kb), width),
-        _reasons(result.reasons, width, colour),
+        _reasons(result.reasons, kb, width, colour),
         *_advice(result.advice, width, colour),
         wrap(prose(result.disclaimer), width),
-        wrap(_("Rule set: {ruleset}").format(ruleset=one_line(result.ruleset)), width),
+        wrap(footnote(result), width),
     ]
     return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def footnote(result: Result) -> str:
+    """The rule codes, for a doctor or a reviewer of the rules: only here at the end of the
+    details (and in --json), never in the text a patient reads above."""
+    ruleset = one_line(result.ruleset)
+    codes = ", ".join(dict.fromkeys(one_line(reason.rule) for reason in result.reasons))
+    if not codes:
+        return _("For professionals: rule set {ruleset}.").format(ruleset=ruleset)
+    return _("For professionals: rules {codes} of the rule set {ruleset}.").format(
+        codes=codes, ruleset=ruleset
+    )
 
 
 def headline(result: Result, width: int, colour: bool = False) -> str:
@@ -207,20 +219,20 @@ def _main_reason(reasons: list[Reason]) -> str:
     return f"{prose(first.title)}{unsure}.{also}"
 
 
-def _reasons(reasons: list[Reason], width: int, colour: bool) -> str:
+def _reasons(reasons: list[Reason], kb: KnowledgeBase, width: int, colour: bool) -> str:
     title = _title(_("Why"), width, colour)
     if not reasons:
         return f"{title}\n{wrap(_capitalised(_(NO_REASON)), width)}"
     lines = [title]
     for reason in reasons:
         unsure = _(UNSURE) if reason.unsure else ""
-        level, rule = level_name(reason.triage), one_line(reason.rule)
-        lines.append(wrap(f"[{level}] {prose(reason.title)}{unsure} ({rule})", width, "- ", "  "))
+        level = level_name(reason.triage)
+        lines.append(wrap(f"[{level}] {prose(reason.title)}{unsure}", width, "- ", "  "))
         if reason.answers:
             given = "; ".join(prose(e.text) for e in reason.answers)
             given = _("Your answers: {answers}").format(answers=given)
             lines.append(wrap(given, width, "    ", "    "))
-        cited = "; ".join(prose(s.title) for s in reason.sources)
+        cited = "; ".join(prose(kb.source_titles.get(s.id, s.title)) for s in reason.sources)
         lines.append(wrap(_("Sources: {sources}").format(sources=cited), width, "    ", "    "))
     return "\n".join(lines)
 

@@ -59,6 +59,9 @@ class RulesetText(_Strict):
     causes: dict[Cause, str] = {}
     symptom_choices: dict[Literal["yes", "no", "unsure"], str] = {}
     levels: dict[Level, LevelText] = {}
+    # Titles of sources in the language, where the source has one of its own (the NVL has a
+    # German title); the others keep the title of sources.yaml.
+    sources: dict[str, str] = {}
 
 
 class RuleText(_Strict):
@@ -318,6 +321,9 @@ def unknown(kb: KnowledgeBase, texts: Translation) -> list[Problem]:
                         value=value, known=", ".join(sorted(offered)) or "-"
                     ),
                 )
+    for source_id in texts.ruleset.sources if texts.ruleset else {}:
+        if source_id not in kb.sources:
+            add("ruleset.yaml", source_id, _("no source has this id in sources.yaml"))
     screens = kb.screens_by_id
     for screen_id in texts.questions.screens if texts.questions else {}:
         if screen_id not in screens:
@@ -334,7 +340,8 @@ def unknown(kb: KnowledgeBase, texts: Translation) -> list[Problem]:
 
 def localized(kb: KnowledgeBase, texts: Translation) -> KnowledgeBase:
     """The knowledge base with every text that `texts` translates in that language (the others
-    stay English); ids, conditions, levels and sources are the same objects."""
+    stay English); ids, conditions, levels and sources are the same objects (the titles that
+    sources have in the language go to `source_titles`, for the text shown to people)."""
     info = kb.info
     ruleset = texts.ruleset
     if ruleset is not None:
@@ -367,6 +374,7 @@ def localized(kb: KnowledgeBase, texts: Translation) -> KnowledgeBase:
         },
         questions=tuple(_question(q, questions_text.get(q.id)) for q in kb.questions),
         screens=tuple(s.model_copy(update=_given(screens_text.get(s.id))) for s in kb.screens),
+        source_titles=dict(ruleset.sources) if ruleset is not None else {},
         language=texts.language,
     )
 
