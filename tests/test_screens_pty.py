@@ -194,3 +194,17 @@ def test_the_letters_of_the_drawing_tick_its_areas(kb, tmp_path) -> None:
     terminal.wait("Nothing chosen yet")
     terminal.child.sendcontrol("c")
     terminal.close()
+
+
+def test_assess_on_a_terminal_shows_the_first_screen_and_pages_the_details(kb, tmp_path) -> None:
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"age": 40, "location": ["lower_back"], "duration": "1_to_4_weeks"}')
+    terminal = Terminal(tmp_path, "assess", str(answers))
+    terminal.wait("-- Enter: the details")
+    rows = terminal.rows()
+    assert rows[0].startswith("=== SELF-CARE") and not terminal.shows("Details:"), rows
+    terminal.send(ENTER)  # the details, a page at a time
+    terminal.wait("-- Enter: the next page")
+    assert terminal.shows("Details:")
+    terminal.send("q" + ENTER)
+    assert terminal.close() == 0
