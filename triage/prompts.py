@@ -435,9 +435,15 @@ class PageForm(Form):
         ]
         if not self.vertical:
             return flow(items, width, indent=4)
+        # Nothing chosen yet: the cursor waits on the first line (the first arrow key chooses
+        # it), so that the list shows at once where the keys act. A warning sign has none: it
+        # is answered with a letter.
+        waiting = current is UNSET and question.kind != "symptom"
         out: list[Line] = []
-        for text, on in items:
-            out += hanging("> " if on else "  ", text, width, "chosen" if on else "")
+        for index, (text, on) in enumerate(items):
+            cursor = on or waiting and index == 0
+            style = "chosen" if on else "focus" if cursor else ""
+            out += hanging("> " if cursor else "  ", text, width, style)
         return out
 
     def help_lines(self, width: int) -> list[Line]:
