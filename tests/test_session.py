@@ -771,3 +771,18 @@ def test_the_prompt_to_start_throws_away_keys_typed_before_it(kb) -> None:
         asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
         asker.on_ready = lambda: pipe.send_text("\r")  # Enter once it is drawn: start
         asker.ready(sessions.READY)
+
+
+def test_a_file_name_with_spaces_is_never_broken_across_lines(kb, tmp_path) -> None:
+    folder = tmp_path / "my saved answers from the doctor visit"
+    folder.mkdir()
+    resume = folder / "triage resume file with a long name.json"
+    resume.write_text(json.dumps({"resume": 1, "answers": {"age": 40}}))
+    script = SessionScript(keys=[])
+    session(kb, script, tmp_path, resume_from=resume, screen=lambda: (40, 24)).run()
+    shown = "\n".join(script.shown)
+    named = [
+        line for line in shown.splitlines() if "triage resume" in line or "doctor visit" in line
+    ]
+    assert len(named) >= 2 and all(str(resume) in line for line in named), named
+    assert "\u00a0" not in shown and "\\xa0" not in shown

@@ -1142,4 +1142,7 @@ class PromptAsker:
 
     @staticmethod
     def _fill(text: str, width: int) -> str:
-        return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+        """Wrapped without breaking a word, nor a file name (its spaces are no-break spaces
+        until then: triage.session)."""
+        filled = textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+        return filled.replace("\u00a0", " ")

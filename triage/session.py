@@ -255,11 +255,12 @@ class Session:
         info = self.kb.info
         keys = _(KEYS_HELP)
         parts = [keys] if self.welcomed else [info.welcome or "", info.disclaimer, keys]
+        shown = [self._wrap(prose(part)) for part in parts if part]
         if self.resume_from is not None:
             continuing = _("Continuing the quiz saved in {file}.")
-            parts.append(continuing.format(file=one_line(self.resume_from)))
+            shown.append(self._wrap(continuing.format(file=_named(self.resume_from))))
         above = "\n" if self.welcomed else ""  # a blank line under the welcome printed before
-        self.ui.show(above + "\n\n".join(self._wrap(prose(part)) for part in parts if part))
+        self.ui.show(above + "\n\n".join(shown))
         if self.set_aside:
             self.tell_set_aside()
         if self.resume_from is None:  # a resumed quiz goes on where it stopped
@@ -269,7 +270,7 @@ class Session:
         """Resumed answers that no longer apply: say which and why before going on, and keep
         them in the resume file unless the person lets them go."""
         assert self.resume_from is not None
-        name = one_line(self.resume_from)
+        name = _named(self.resume_from)
         lines = [
             _("Some answers in {file} no longer apply, so they are not used:").format(file=name)
         ]
@@ -439,7 +440,7 @@ class Session:
     def settle_resume_file(self, saved: Path | None) -> None:
         if self.resume_from is None:
             return
-        name = one_line(self.resume_from)
+        name = _named(self.resume_from)
         if saved is None:
             self.ui.show(
                 self._message([_("The resume file {file} is kept as it was.").format(file=name)])
@@ -464,7 +465,7 @@ class Session:
                 self._message(
                     [
                         _("Removed the resume file {file}: its answers are in {saved}.").format(
-                            file=name, saved=_shown(saved)
+                            file=name, saved=_named(saved)
                         )
                     ]
                 )
@@ -479,7 +480,7 @@ class Session:
             replace = self._own(candidate)
             if candidate.exists() and not candidate.is_dir() and not replace:
                 replace = self.ui.confirm(
-                    _("{file} already exists. Replace it?").format(file=one_line(candidate)), False
+                    _("{file} already exists. Replace it?").format(file=_named(candidate)), False
                 )
                 if not replace:
                     candidate = self.ask_name(self.default_path(kind, candidate.parent))
@@ -655,7 +656,7 @@ class Session:
         return render.text_width(self.screen()[0])
 
     def _wrap(self, text: str) -> str:
-        return render.wrap(text, self.width())
+        return render.wrap(text, self.width()).replace(NO_BREAK, " ")
 
     def _message(self, lines: Sequence[str]) -> str:
         """Prose wrapped to the screen; lines indented by two spaces (file names and commands
@@ -717,6 +718,15 @@ def _same(one: Path, other: Path) -> bool:
 
 def _shown(path: Path) -> str:
     return one_line(path)
+
+
+NO_BREAK = "\u00a0"  # between the words of a file name in running text, until it is wrapped
+
+
+def _named(path: Path) -> str:
+    """A file name inside running text: never broken across lines (wrapping puts it whole on
+    the next line; its spaces come back once the text is wrapped)."""
+    return one_line(path).replace(" ", NO_BREAK)
 
 
 def _quoted(path: Path) -> str:
