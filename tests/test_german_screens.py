@@ -177,7 +177,7 @@ def test_the_word_check_finds_english_and_passes_german(english_words: set[str])
 
 
 TEXT_KEYS = {"text", "title", "help", "short", "label", "headline", "summary"}
-TEXT_KEYS |= {"welcome", "disclaimer", "description"}
+TEXT_KEYS |= {"welcome", "disclaimer", "description", "none_label"}
 
 
 def placeholder_rules(target: Path) -> Path:

@@ -118,7 +118,8 @@ def test_optional_questions_can_be_skipped_and_the_answers_are_still_complete(kb
     answers = quiz.complete(result.answers)
     assert answers is not None and answers.onset is None and answers.intensity is None
     rows = {row.page: row.words for row in script.reviews[0]}
-    assert rows["trigger"] == wording.NOT_ANSWERED and rows["radiation"] == wording.NONE_CHOSEN
+    nowhere = kb.questions_by_id["radiation"].none_label  # what no choice means there
+    assert rows["trigger"] == wording.NOT_ANSWERED and rows["radiation"] == nowhere == "Nowhere"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -113,6 +113,9 @@ class Question(_Strict):
     when: dict[str, Any] | None = None
     screen: str | None = None  # the id of a screen in `screens:` shared with its neighbours
     picture: str | None = None  # a small text drawing shown with the question
+    # multi, where no choice is an answer: the words for it ("Nowhere": the pain does not
+    # spread), on the line to tick and in the answers; else "None of these" / "none"
+    none_label: str | None = None
 
     def label_of(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)

@@ -494,7 +494,7 @@ class TicksForm(Form):
 
     def label(self, value: str | None) -> str:
         if value is None:
-            return _(NONE_LABEL)
+            return self.question.none_label or _(NONE_LABEL)
         text = self.question.label_of(value)
         if self.question.picture:  # the drawing marks the choices A, B, C ...
             text = f"{self.letter(value)} {text}"

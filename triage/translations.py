@@ -93,6 +93,7 @@ class QuestionText(_Strict):
     text: str | None = None
     help: str | None = None
     picture: str | None = None
+    none_label: str | None = None
     choices: dict[str, ChoiceText] = {}
 
 
@@ -215,7 +216,7 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
     questions = texts.questions.questions if texts.questions else {}
     for question in kb.questions:
         given_q = questions.get(question.id)
-        for name in ("short", "text", "help", "picture"):
+        for name in ("short", "text", "help", "picture", "none_label"):
             yield (
                 "questions.yaml",
                 question.id,
@@ -383,7 +384,7 @@ def _question(question: Any, texts: QuestionText | None) -> Any:
     if texts is None:
         return question
     choices = [c.model_copy(update=_given(texts.choices.get(c.value))) for c in question.choices]
-    update = _given(texts, ("short", "text", "help", "picture"))
+    update = _given(texts, ("short", "text", "help", "picture", "none_label"))
     return question.model_copy(update=update | {"choices": choices})
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from triage.conditions import NOT_ANSWERED as NOT_ANSWERED_CODE
 from triage.i18n import N_, _
 from triage.knowledge import KnowledgeBase, Question
+from triage.safe_text import prose
 
 NOT_ANSWERED, NONE_CHOSEN = N_("not answered"), N_("none")  # translated where used
 
@@ -30,7 +31,8 @@ def answer_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
         return _(NOT_ANSWERED)
     match question.kind:
         case "multi":
-            return ", ".join(choice_words(kb, question, str(v)) for v in value) or _(NONE_CHOSEN)
+            chosen = ", ".join(choice_words(kb, question, str(v)) for v in value)
+            return chosen or prose(question.none_label or _(NONE_CHOSEN))
         case "symptom" | "single":
             return choice_words(kb, question, str(value))
         case _:
