@@ -9,6 +9,8 @@ from typing import Any
 
 from tests.quiz_script import Script
 from triage import quiz
+from triage import session as sessions
+from triage.i18n import _
 from triage.knowledge import KnowledgeBase
 from triage.quiz import GoBack, Page, QuizInterrupted, ReviewRow
 
@@ -32,6 +34,7 @@ class SessionScript(Script):
         self.keys = list(keys)
         self.later = {name: list(values) for name, values in (later or {}).items()}
         self.offered: list[list[tuple[str, str]]] = []
+        self.quits_confirmed = 0
         self.screens: list[str] = []
         self.skippable: list[bool] = []
         self.currents: list[tuple[str, dict[str, Any]]] = []
@@ -51,6 +54,15 @@ class SessionScript(Script):
                 self.changes.append((question_id, values[0]))
                 self.later[question_id] = values[1:]
         return super().review(rows)
+
+    def confirm(self, message: str, default: bool) -> bool:
+        """As Script; "Finish without saving?" is answered yes unless a `confirms` answer is
+        queued for it (a test of that question queues one)."""
+        if message == _(sessions.REALLY_QUIT) and not self.confirms:
+            self.messages.append(message)
+            self.quits_confirmed += 1
+            return True
+        return super().confirm(message, default)
 
     def choose(self, message: str, options: Sequence[tuple[str, str]]) -> str:
         self.offered.append(list(options))

@@ -222,3 +222,21 @@ def test_a_broken_ruleset_file_does_not_hide_the_other_problems(rules_copy, caps
     one_with(problems, f"rules.yaml [{rule}]", "unknown advice id 'no-such'")
     one_with(problems, "questions.yaml", "has no question")
     assert len(problems) == 3
+
+
+def test_an_emergency_follow_up_asked_after_other_pages_is_a_problem(rules_copy, capsys) -> None:
+    """The swollen calf makes new breathlessness a blood clot in the lung (an emergency): asked
+    at the very end, after the pages about health and other symptoms, it comes too late."""
+
+    def calf_last(data: Any) -> None:
+        questions = data["questions"]
+        calf = next(q for q in questions if q["id"] == "calf_swelling")
+        questions.remove(calf)
+        calf.pop("screen", None)
+        questions.append(calf)
+
+    edit(rules_copy, "questions.yaml", calf_last)
+    problems = check(capsys, rules_copy)
+    assert len(problems) == 1, problems
+    assert "questions.yaml [calf_swelling]" in problems[0] and "LUNG-CLOT" in problems[0]
+    assert "'health_history'" in problems[0]

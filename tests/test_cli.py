@@ -66,7 +66,10 @@ def test_assess_text_shows_headline_cause_reasons_advice_and_disclaimer(
     out = capsys.readouterr().out
     assert out.startswith("=== SELF-CARE")
     assert kb.info.causes["nerve_root"] in " ".join(out.split())
-    assert "(SCIATICA)" in out and "Sources:" in out
+    assert "(SCIATICA)" not in out and "Sources:" in out  # codes only in the footnote:
+    assert out.rstrip().endswith(
+        "For professionals: rules SCIATICA of the rule set back-pain-triage 1.0.0."
+    )
     for heading in ("What to do now", "Self-help", "Safety net"):
         assert heading in out
     assert "does not give a diagnosis" in out
@@ -188,3 +191,20 @@ def test_rules_option_switches_the_knowledge_base(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["ruleset"] == "back-pain-triage 9.9.9-test"
     assert main(["--rules", str(tmp_path / "missing"), "rules"]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_a_saved_document_is_shown_in_its_own_language_unless_lang_says_otherwise(
+    tmp_path, capsys
+) -> None:
+    from triage import document, i18n, knowledge, outcome
+    from triage.models import Answers
+
+    german = knowledge.load(None, "de")
+    answers = Answers.model_validate(ANSWERS)
+    saved = document.new_document(answers, outcome.assess(answers, german), german)
+    path = write(tmp_path, document.to_json(saved), "saved.json")
+    assert main(["assess", path]) == 0  # the environment is English (tests/conftest.py)
+    assert capsys.readouterr().out.startswith("=== SELBSTHILFE")
+    i18n.use("en")
+    assert main(["assess", path, "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("=== SELF-CARE")

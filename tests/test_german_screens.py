@@ -37,7 +37,7 @@ from triage import i18n, knowledge, markdown, outcome, quiz, render
 from triage.knowledge import KnowledgeBase
 from triage.models import Answers, Level
 from triage.prompts import Form, NumberForm, PageForm, PromptAsker, ReviewForm, TicksForm
-from triage.session import Ending, Session
+from triage.session import Ending, Session, menu_letters
 from triage.yamlfile import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,7 +177,7 @@ def test_the_word_check_finds_english_and_passes_german(english_words: set[str])
 
 
 TEXT_KEYS = {"text", "title", "help", "short", "label", "headline", "summary"}
-TEXT_KEYS |= {"welcome", "disclaimer", "description", "unanswered"}
+TEXT_KEYS |= {"welcome", "disclaimer", "description", "unanswered", "none_label"}
 
 
 def placeholder_rules(target: Path) -> Path:
@@ -229,13 +229,14 @@ def german_knowledge() -> KnowledgeBase | None:
 class Typist(PromptAsker):
     """The real screens on a pipe; keys are chosen from what each screen shows, one at a time,
     and everything shown is kept in `texts`. `emergency`: answer Yes to the first warning sign.
-    After the result: the details (`d`), then save (`s`), with the name offered and the summary."""
+    After the result: the details (`e` in German), then save (`s`), with the name offered and
+    the summary."""
 
     def __init__(self, kb: KnowledgeBase, pipe: Any, *, emergency: bool = False) -> None:
         super().__init__(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
         self.pipe, self.emergency, self.said_yes = pipe, emergency, False
         self.texts: list[str] = []
-        self.after_result = ["d", "s"]
+        self.after_result = [menu_letters()["d"], menu_letters()["s"]]  # German: e, s
         self.form: Form | None = None
         self.on_ready = self._ready
 
@@ -381,7 +382,9 @@ def test_the_real_german_quiz_has_no_english(tmp_path: Path, english_words: set[
         ending, shown = run_quiz(kb, tmp_path, emergency=False)
     finally:
         i18n.use("en")
-    citations = [source.title for source in kb.sources.values()]  # cited as published
+    # cited as published, or by their German title where they have one
+    citations = [kb.source_titles.get(key, s.title) for key, s in kb.sources.items()]
+    assert "999" not in shown and "A&E" not in shown  # no British emergency numbers
     assert ending is Ending.COMPLETED
     left = english_in(shown, english_words, [*names_of(kb), *citations])
     assert left == [], [line for line in shown.splitlines() if set(words(line)) & set(left)]

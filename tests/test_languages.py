@@ -444,3 +444,21 @@ def test_a_german_wording_for_a_person_the_english_does_not_word_is_a_problem(tm
     )
     problems = [str(p) for p in knowledge.check(directory)]
     assert any("[onset]" in p and "person.childd" in p for p in problems), problems
+
+
+def test_german_details_cite_the_nvl_in_german_without_rule_codes_or_british_numbers(
+    german,
+) -> None:
+    from triage import i18n, render
+
+    assert "Nationale VersorgungsLeitlinie" in german.source_titles["NVL-KREUZSCHMERZ"]
+    i18n.use("de")
+    for path in scenario_files()[::5]:
+        answers = Answers.model_validate(load_scenario(path)["answers"])
+        result = outcome.assess(answers, german)
+        details = render.details(result, german, 78)
+        body, footnote = details.rstrip("\n").rsplit("\n\n", 1)
+        for reason in result.reasons:
+            assert f"({reason.rule})" not in body and reason.rule in footnote
+        assert "999" not in details and "A&E" not in details and "111;" not in details
+        assert "German National" not in details

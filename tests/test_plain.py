@@ -134,9 +134,11 @@ class Typist:
         if patterns["review"].fullmatch(prompt) or patterns["review short"].fullmatch(prompt):
             return ("",)
         if patterns["next"].fullmatch(prompt):
-            return (self.keys.pop(0) if self.keys else self.key,)
+            code = self.keys.pop(0) if self.keys else self.key  # a menu code: d, b, s, q
+            return (session.menu_letters().get(code, code),)
         if patterns["confirm"].fullmatch(prompt):
-            return (self.confirms.pop(0),)
+            # the session's own yes / no questions; finishing without saving is confirmed
+            return (self.confirms.pop(0) if self.confirms else plain.own_yes_key(),)
         return None
 
     def _typed(self, question: Question, text: str) -> str:

@@ -458,7 +458,7 @@ def test_where_it_spreads_needs_a_tick_or_none_of_these(kb) -> None:
     press(form, "space", "down", "space")  # two areas, then "None of these" clears them
     assert form.answer() == ["buttock_or_thigh", "below_knee"]
     press(form, *["down"] * 5, "space")
-    assert "Chosen: None of these" in " ".join(shown(form).split())
+    assert "Chosen: Nowhere" in " ".join(shown(form).split())  # its none_label
     reply = press(form, "enter")
     assert reply is not None and reply.value == []
 
@@ -613,18 +613,19 @@ def test_assess_never_loads_the_prompt_library(tmp_path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_a_scroll_bar_only_when_the_screen_is_longer_than_the_terminal(kb) -> None:
+def test_scroll_marks_only_when_something_is_hidden_and_they_say_what(kb) -> None:
     def drawn(page_id: str, keys: str, rows: int) -> str:
         screen = io.StringIO()
         output = Vt100_Output(screen, lambda: Size(rows=rows, columns=80), term="xterm")
         typed(kb, [keys], "ask", page(kb, page_id, BASICS), output=output)
         return screen.getvalue()
 
-    arrow = "^"  # the top of the scroll bar (display_arrows); no text of these pages has one
-    short = drawn("duration", DOWN + ENTER, rows=40)
-    assert arrow not in short, "nothing to scroll: no bar"
-    long = drawn(quiz.pages(kb)[1].id, "nnn" + ENTER, rows=8)
-    assert arrow in long, "a screen taller than 8 rows has a bar"
+    below, above = prompts.MORE_QUESTIONS_BELOW, prompts.MORE_ABOVE
+    short = drawn(quiz.pages(kb)[0].id, "nnn" + ENTER, rows=60)
+    assert below not in short and above not in short, "nothing hidden: no marks"
+    long = drawn(quiz.pages(kb)[0].id, "nnn" + ENTER, rows=10)
+    assert below in long, "a page taller than 10 rows says that more questions are below"
+    assert above in long, "once the focus moved down, it says that more is above"
 
 
 def test_the_whole_focused_question_is_kept_in_view_on_a_small_screen(kb) -> None:
@@ -670,3 +671,27 @@ def test_in_german_j_answers_yes_and_the_screens_name_it(kb) -> None:
     assert prompts.own_yes_key() is None
     with pytest.raises(QuizInterrupted):  # in English j means nothing: the page stays open
         typed(kb, ["jjj" + ENTER], "ask", first(kb))
+
+
+def test_the_letters_of_the_drawing_tick_its_areas(kb) -> None:
+    form = TicksForm(kb, lone(kb, "location"))
+    assert form.question.picture and "A-" in form.keys  # the keys help names the letters
+    press(form, "c")
+    assert form.answer() == [form.values[2]] and form.pointer == 2
+    press(form, "A", "c")  # either case; a second press unticks
+    assert form.answer() == [form.values[0]]
+    assert press(form, "z") is None and form.answer() == [form.values[0]]  # no area Z
+    assert "Chosen: A " in text(form.draw(80)[0])
+
+
+def test_a_list_of_choices_shows_its_cursor_before_anything_is_chosen(kb) -> None:
+    given = {key: value for key, value in BASICS.items() if key != "duration"}
+    form = PageForm(kb, page(kb, "duration", given))
+    lines = text(form.draw(80)[0]).splitlines()
+    choices = [line for line in lines if "( )" in line or "(\u2022)" in line]
+    assert choices[0].startswith("> ( ) ") and all(c.startswith("  ( ) ") for c in choices[1:])
+    assert form.answers() == {}  # shown, not chosen: Enter still asks for a choice
+    press(form, "enter")
+    assert form.message and form.answers() == {}
+    press(form, "down")  # the first arrow key chooses the line under the cursor
+    assert text(form.draw(80)[0]).count("> (\u2022) ") == 1 and len(form.answers()) == 1

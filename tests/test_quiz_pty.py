@@ -281,7 +281,9 @@ def test_a_confirmed_emergency_answer_stops_the_quiz_with_the_emergency_advice(k
         assert " ".join(rule.title.split())[:20] in " ".join(shown.split())
     now = kb.advice[kb.info.levels[Level.EMERGENCY].advice[0] + "-brief"].text
     assert " ".join(now.split())[:40] in " ".join(shown.split())
-    child.send("q")  # finish without saving
+    child.send("q")  # finish without saving ...
+    child.expect(re.escape(sessions.REALLY_QUIT))
+    child.send("y")  # ... asked once
     assert finish(child) == 0
     assert list(tmp_path.iterdir()) == []
 

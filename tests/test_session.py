@@ -10,6 +10,7 @@ import re
 import shlex
 import signal
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,24 @@ def test_finishing_without_saving_writes_nothing(kb, tmp_path) -> None:
     assert list(tmp_path.iterdir()) == [] and "Not saved." in script.shown
 
 
+def test_finishing_without_saving_is_asked_once_and_no_goes_back_to_the_menu(kb, tmp_path) -> None:
+    script = SessionScript(keys=["q", "q"], confirms=[False, True])
+    assert session(kb, script, tmp_path).run() is Ending.COMPLETED
+    assert script.messages.count(sessions._(sessions.REALLY_QUIT)) == 2
+    assert len(script.offered) == 2  # the menu again after the "no"
+    assert list(tmp_path.iterdir()) == [] and "Not saved." in script.shown
+    script = SessionScript(keys=["q"], confirms=[False])  # "no", then the input ends
+    assert session(kb, script, tmp_path).run() is Ending.INTERRUPTED
+
+
+def test_an_empty_file_name_goes_back_to_the_menu(kb, tmp_path) -> None:
+    script = SessionScript(keys=["s", "s"], confirms=[False], names=["", str(tmp_path / "a.json")])
+    assert session(kb, script, tmp_path).run() is Ending.COMPLETED
+    assert len(script.offered) == 2 and (tmp_path / "a.json").exists()
+    headline = kb.info.levels[Level.SELF_CARE].headline
+    assert any(text.strip().startswith("In short:") and headline in text for text in script.shown)
+
+
 def test_an_unwritable_place_asks_for_another_name(kb, tmp_path) -> None:
     folder = tmp_path / "folder"
     folder.mkdir()
@@ -173,7 +192,8 @@ def test_an_emergency_stop_shows_what_to_do_now_before_any_question(kb, tmp_path
     assert session(kb, script, tmp_path).run() is Ending.EMERGENCY
     (screen,) = script.screens
     flat = " ".join(screen.split())
-    assert flat.index(sessions.STOPPED_HERE) < flat.index(kb.info.levels[Level.EMERGENCY].headline)
+    # the headline first, then why the quiz stopped
+    assert flat.index(kb.info.levels[Level.EMERGENCY].headline) < flat.index(sessions.STOPPED_HERE)
     now = kb.advice["now-emergency" + render.BRIEF]
     assert " ".join(now.text.split()) in flat
     for rule in quiz.emergency_rules(kb, {"symptoms": {first.id: "yes"}})[:1]:
@@ -717,7 +737,10 @@ def test_the_printed_command_of_python_m_triage_names_the_interpreter(monkeypatc
 def prompt_asker(kb, keys: str, stream: io.StringIO, call: str, *args: Any, **kwargs: Any) -> Any:
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
-        pipe.close()  # a short script ends the input instead of waiting forever
+        # A short script ends the input instead of waiting forever; after a lone Esc, once the
+        # prompt has had time to tell it from the start of an arrow key.
+        closing = threading.Timer(1.0 if keys.endswith("\x1b") else 0, pipe.close)
+        closing.start()
         asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=stream)
         return getattr(asker, call)(*args, **kwargs)
 
@@ -746,12 +769,12 @@ def test_a_long_text_comes_a_screen_at_a_time(kb, monkeypatch) -> None:
     shown = io.StringIO()
     prompt_asker(kb, " \r", shown, "page", text)
     assert shown.getvalue().split() == text.split()  # every line, in order, in 3 pages
-    skipped = io.StringIO()
-    prompt_asker(kb, "q", skipped, "page", text)
+    skipped = io.StringIO()  # Esc skips the rest; not q, the key that finishes in the menu
+    prompt_asker(kb, "q\x1b", skipped, "page", text)
     assert skipped.getvalue().split("\n")[:6] == text.split("\n")[:6]
     assert "line 7" not in skipped.getvalue()
-    whole = io.StringIO()  # the first screen of a result cannot be skipped: q does nothing
-    prompt_asker(kb, "q \r", whole, "page", text, skippable=False)
+    whole = io.StringIO()  # the first screen of a result cannot be skipped: Esc does nothing
+    prompt_asker(kb, "\x1b \r", whole, "page", text, skippable=False)
     assert whole.getvalue().split() == text.split()
 
 
@@ -782,3 +805,18 @@ def test_the_prompt_to_start_throws_away_keys_typed_before_it(kb) -> None:
         asker = PromptAsker(kb, input=pipe, output=DummyOutput(), stream=io.StringIO())
         asker.on_ready = lambda: pipe.send_text("\r")  # Enter once it is drawn: start
         asker.ready(sessions.READY)
+
+
+def test_a_file_name_with_spaces_is_never_broken_across_lines(kb, tmp_path) -> None:
+    folder = tmp_path / "my saved answers from the doctor visit"
+    folder.mkdir()
+    resume = folder / "triage resume file with a long name.json"
+    resume.write_text(json.dumps({"resume": 1, "answers": {"age": 40}}))
+    script = SessionScript(keys=[])
+    session(kb, script, tmp_path, resume_from=resume, screen=lambda: (40, 24)).run()
+    shown = "\n".join(script.shown)
+    named = [
+        line for line in shown.splitlines() if "triage resume" in line or "doctor visit" in line
+    ]
+    assert len(named) >= 2 and all(str(resume) in line for line in named), named
+    assert "\u00a0" not in shown and "\\xa0" not in shown

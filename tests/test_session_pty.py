@@ -421,6 +421,8 @@ def longest_first_screen(kb: KnowledgeBase) -> dict[str, Any]:
                     answers = quiz.with_answer(
                         answers, question, "no" if question.kind == "symptom" else None
                     )
+        if quiz.complete(answers) is None:  # the quiz would not finish on these answers
+            continue
         result = outcome.assess(quiz.complete(answers) or valid, kb)
         lines = render.first_screen(result, kb, render.text_width(80)).count("\n")
         stories.append((lines, answers))

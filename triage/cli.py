@@ -16,11 +16,11 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from triage import __version__
 from triage.errors import Problem, TriageError, UsageError
-from triage.i18n import _, ngettext
+from triage.i18n import _, ngettext, pgettext
 from triage.output import (
     EXIT_PIPE_CLOSED,
     OutputClosed,
@@ -385,6 +385,8 @@ def run_assess(args: argparse.Namespace) -> int:
         )
     kb = load_knowledge(args)  # first: a FHIR response is checked against its questionnaire
     answers, saved = load_answers(args.file, kb)
+    if saved is not None and _speak_as(saved, args):  # a saved document in its own language
+        kb = load_knowledge(args)
     result = outcome.assess(answers, kb)
     if saved is not None:
         change = document.result_change(saved, result)
@@ -408,8 +410,56 @@ def run_assess(args: argparse.Namespace) -> int:
         stdout.print(summary, end="")
     else:
         colour = sys.stdout is not None and render.use_colour(sys.stdout)
-        stdout.print(render.to_text(result, kb, colour=colour), end="")
+        if _interactive():
+            width = render.output_width()
+            stdout.print(render.first_screen(result, kb, width, colour), end="")
+            _paged("\n" + render.details(result, kb, width, colour))
+        else:
+            stdout.print(render.to_text(result, kb, colour=colour), end="")
     return EXIT_OK
+
+
+def _speak_as(saved: Any, args: argparse.Namespace) -> bool:
+    """Switch to the language a saved document was written in, unless --lang was given; True
+    when the language changed (the knowledge base must be loaded again in it)."""
+    from triage import i18n
+    from triage.language import LANGUAGES
+
+    own = getattr(saved.metadata, "language", None)
+    if hasattr(args, "lang") or own not in LANGUAGES or own == i18n.current():
+        return False
+    i18n.use(own)
+    return True
+
+
+def _interactive() -> bool:
+    try:
+        return bool(sys.stdin and sys.stdout and sys.stdin.isatty() and sys.stdout.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _paged(text: str) -> None:
+    """A long text on a terminal a screenful at a time: the first screen of a result stays
+    in view until the person asks for more (Enter); q stops."""
+    import shutil
+
+    lines = text.rstrip("\n").split("\n")
+    room = max(shutil.get_terminal_size((80, 24)).lines - 2, 1)
+    first = True
+    while lines:
+        more = (
+            _("-- Enter: the details, q and Enter: stop --")
+            if first
+            else _("-- Enter: the next page, q and Enter: stop --")
+        )
+        try:
+            if input(more).strip().lower() in ("q", pgettext("key", "q")):
+                return
+        except EOFError:
+            return
+        stdout.print("\n".join(lines[:room]))
+        lines, first = lines[room:], False
 
 
 def run_batch(args: argparse.Namespace) -> int:
@@ -557,10 +607,10 @@ def _engine_problems(directory: Path) -> list[Problem]:
     """A rule set that passes the checks must also compile into the rule engine and run: first
     the engine's own limits (checked on a model, before anything reaches durable-rules), then a
     real compile and one assessment."""
-    from triage import engine, knowledge
+    from triage import engine, knowledge, quiz
 
     kb = knowledge.load(directory)
-    problems = engine.compile_problems(kb)
+    problems = engine.compile_problems(kb) + quiz.late_follow_ups(kb)
     if problems:
         return problems
     try:

@@ -140,6 +140,9 @@ class Question(_Strict):
     # The text and help for another person than the one answering ("Does your child ..."),
     # by the answer to `respondent`; what is not given stays as for oneself.
     person: dict[Person, Wording] = Field(default_factory=dict)
+    # multi, where no choice is an answer: the words for it ("Nowhere": the pain does not
+    # spread), on the line to tick and in the answers; else "None of these" / "none"
+    none_label: str | None = None
 
     def label_of(self, value: str) -> str:
         return next((c.label for c in self.choices if c.value == value), value)
@@ -213,6 +216,9 @@ class KnowledgeBase:
     conditions: dict[str, Condition] = field(repr=False)  # "rule:ID", "advice:ID", "question:ID"
     screens: tuple[Screen, ...] = ()  # screens shared by several questions
     language: str = ENGLISH  # the language of the texts (triage/translations.py)
+    # Titles of sources in that language, where a source has one (shown to people; results and
+    # --json cite the sources as published, from `sources`).
+    source_titles: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def screens_by_id(self) -> dict[str, Screen]:

@@ -93,7 +93,9 @@ ANSWERS_FILE = N_(
 OR_WORD = N_("{items} or {last}")
 AND = N_("and")  # between the numbers of several answers: "3 and 5"
 
-_HEADLINE = re.compile(r"^=== (.*) ===$", re.DOTALL)
+# The result's headline, which opens its paragraph (what the level means may follow on the
+# lines under it).
+_HEADLINE = re.compile(r"^=== (.*?) ===(?: (.*))?$", re.DOTALL)
 _RULE_LINE = re.compile(r"^-{3,}$")  # the underline under a title
 
 
@@ -488,6 +490,8 @@ class PlainAsker:
             headline = _HEADLINE.match(joined)
             if headline:
                 paragraphs.append(self._wrapped(_(RESULT).format(headline=headline.group(1))))
+                if headline.group(2):
+                    paragraphs.append(self._wrapped(headline.group(2)))
             elif joined == " ".join(_(FULL_SCREEN_KEYS).split()):
                 paragraphs.append(self._wrapped(_(KEYS_HELP)))
             else:

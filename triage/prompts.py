@@ -36,13 +36,13 @@ from typing import IO, Any
 
 import questionary
 from prompt_toolkit.application import Application, get_app
-from prompt_toolkit.filters import Condition
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import Input
 from prompt_toolkit.input.typeahead import clear_typeahead
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.layout import FormattedTextControl, HSplit, Layout, ScrollOffsets, Window
-from prompt_toolkit.layout.margins import ConditionalMargin, ScrollbarMargin
+from prompt_toolkit.layout import FormattedTextControl, HSplit, Layout, Window
+from prompt_toolkit.output import Output, create_output
+from prompt_toolkit.output.vt100 import Vt100_Output
 from prompt_toolkit.styles import Style
 
 from triage.i18n import N_, _, pgettext
@@ -93,7 +93,11 @@ EMERGENCY_WARNING = N_("This answer means you will be told to call the emergency
 CHANGE_BY_KEY = N_("To take it back, press Backspace.")
 CHANGE_BY_CHOICE = N_("To change it, choose another answer.")
 CONFIRM_EMERGENCY = N_("If it is right, press Enter.")
-ANSWER_EVERY = N_("Answer every question first: {count} still open (marked ?).")
+ANSWER_EVERY = N_("Answer every question first: {count} still open (marked {mark}).")
+OPEN_MARK = "\u25cb"  # an open circle before each question still open (not ?, the Not sure key)
+MORE_ABOVE = N_("^ more above (Up arrow)")
+MORE_BELOW = N_("v more below (Down arrow)")
+MORE_QUESTIONS_BELOW = N_("v more questions below (Down arrow)")
 ANSWER_BY_LETTER = N_(
     "Answer with y (Yes), n (No) or ? (Not sure); the arrow keys change an answer."
 )
@@ -108,6 +112,7 @@ KEYS_SIGNS = N_("Keys: y n ? answer, Up/Down move, Left/Right change, Enter go o
 KEYS_SIGN = N_("Keys: y n ? answer, Up/Down change, Enter go on")
 KEYS_LIST_LETTERS = N_("Keys: Up/Down or {letters} choose, Enter go on")
 KEYS_TICKS = N_("Keys: Up/Down move, Space tick or untick, Enter go on")
+KEYS_TICKS_LETTERS = N_("Keys: {letters} or Space tick or untick, Up/Down move, Enter go on")
 KEYS_NUMBER = N_("Keys: type the number, Enter go on")
 KEYS_NUMBER_SKIP = N_("Keys: type the number, Enter go on, ? don't know")
 KEYS_REVIEW = N_("Keys: Up/Down move, Enter choose")
@@ -216,7 +221,9 @@ class Form:
         # Where the screen has room, more above it is kept in view too (the page's title above
         # its first question): these many lines, from the largest that fits.
         self.wider_spans: tuple[int, ...] = ()
-        self.kept_in_view = 1  # as many of those as the window has room for (see _screen)
+        self.kept_in_view = 1  # as many of those as the window has room for (see in_view)
+        self.top = 0  # the first line in view when the screen is taller than the terminal
+        self.more_below = MORE_BELOW
 
     def key(self, name: str) -> Reply | None:
         raise NotImplementedError
@@ -259,6 +266,7 @@ class PageForm(Form):
         self.kb, self.page = kb, page
         self.chosen: dict[str, Any] = dict(page.given)
         self.vertical = len(page.questions) == 1
+        self.more_below = MORE_BELOW if self.vertical else MORE_QUESTIONS_BELOW
         self._taken_back: list[str] = []  # answers that stop the quiz, as given (Backspace)
         self._shown: tuple[Any, list[Question]] | None = None
         self._warned: tuple[Any, set[str]] | None = None
@@ -383,7 +391,7 @@ class PageForm(Form):
             self.focus = still_open[0]
             count = len(still_open)
             if not self.vertical:
-                self.message = _(ANSWER_EVERY).format(count=count)
+                self.message = _(ANSWER_EVERY).format(count=count, mark=OPEN_MARK)
             elif self.focused.kind == "symptom":
                 self.message = _(ANSWER_BY_LETTER)
             else:
@@ -416,7 +424,7 @@ class PageForm(Form):
         if self.vertical:
             return styled("title", wrap(question.text, width))
         is_open = question.id not in self.chosen
-        marker = "> " if focused else "? " if is_open and self.message else "  "
+        marker = f"{OPEN_MARK} " if is_open and self.message else "> " if focused else "  "
         return hanging(marker, question.text, width, "focus" if focused else "")
 
     def _choice_lines(self, question: Question, width: int) -> list[Line]:
@@ -427,9 +435,15 @@ class PageForm(Form):
         ]
         if not self.vertical:
             return flow(items, width, indent=4)
+        # Nothing chosen yet: the cursor waits on the first line (the first arrow key chooses
+        # it), so that the list shows at once where the keys act. A warning sign has none: it
+        # is answered with a letter.
+        waiting = current is UNSET and question.kind != "symptom"
         out: list[Line] = []
-        for text, on in items:
-            out += hanging("> " if on else "  ", text, width, "chosen" if on else "")
+        for index, (text, on) in enumerate(items):
+            cursor = on or waiting and index == 0
+            style = "chosen" if on else "focus" if cursor else ""
+            out += hanging("> " if cursor else "  ", text, width, style)
         return out
 
     def help_lines(self, width: int) -> list[Line]:
@@ -457,7 +471,11 @@ class TicksForm(Form):
 
     @property
     def keys(self) -> str:  # type: ignore[override]
-        return _(KEYS_TICKS)
+        if not self.question.picture:
+            return _(KEYS_TICKS)
+        letters = [self.letter(value) for value in self.values if value is not None]
+        span = f"{letters[0]}-{letters[-1]}" if len(letters) > 2 else "/".join(letters)
+        return _(KEYS_TICKS_LETTERS).format(letters=span)
 
     def __init__(self, kb: KnowledgeBase, page: Page) -> None:
         super().__init__(page.can_go_back)
@@ -476,11 +494,22 @@ class TicksForm(Form):
 
     def label(self, value: str | None) -> str:
         if value is None:
-            return _(NONE_LABEL)
+            return self.question.none_label or _(NONE_LABEL)
         text = self.question.label_of(value)
         if self.question.picture:  # the drawing marks the choices A, B, C ...
-            text = f"{chr(ord('A') + self.values.index(value))} {text}"
+            text = f"{self.letter(value)} {text}"
         return text
+
+    def letter(self, value: str) -> str:
+        return chr(ord("A") + self.values.index(value))
+
+    def by_letter(self, name: str) -> str | None:
+        """The choice marked `name` on the drawing (a key a-z), if any."""
+        if not self.question.picture or len(name) != 1 or not name.isalpha():
+            return None
+        index = ord(name.lower()) - ord("a")
+        marked = [value for value in self.values if value is not None]
+        return marked[index] if 0 <= index < len(marked) else None
 
     def answer(self) -> list[str]:
         return [v for v in self.values if v is not None and v in self.ticked]
@@ -491,6 +520,9 @@ class TicksForm(Form):
             self.pointer = (self.pointer + step) % len(self.values)  # a list goes round
         elif name == "space":
             self._toggle(self.values[self.pointer])
+        elif (marked := self.by_letter(name)) is not None:
+            self.pointer = self.values.index(marked)  # a letter of the drawing ticks its area
+            self._toggle(marked)
         elif name == "enter":
             if not self.ticked:
                 none = _(NONE_LABEL)
@@ -784,10 +816,16 @@ def _bindings(form: Form) -> KeyBindings:
 
         return handle
 
+    letters = isinstance(form, TicksForm) and bool(form.question.picture)
     for key, name in KEY_NAMES.items():
-        bindings.add(" " if key == "space" else key, eager=key == "escape")(handler(name))
-    if (own := own_yes_key()) is not None:
+        if not (letters and key in "yn"):
+            bindings.add(" " if key == "space" else key, eager=key == "escape")(handler(name))
+    if (own := own_yes_key()) is not None and not letters:
         bindings.add(own)(handler("y"))
+    if letters:  # the letters of the drawing (either case)
+        for letter in "abcdefghijklmnopqrstuvwxyz":
+            bindings.add(letter)(handler(letter))
+            bindings.add(letter.upper())(handler(letter))
 
     @bindings.add("c-c")
     def _interrupt(event: KeyPressEvent) -> None:
@@ -800,30 +838,44 @@ def _columns() -> int:
     return get_app().output.get_size().columns
 
 
-def _scrollbar_shown() -> bool:
-    return _columns() >= SCROLLBAR_FROM
-
-
-def _too_tall(form: Form) -> bool:
-    """Whether the form's screen and footer need more lines than the terminal has."""
-    size = get_app().output.get_size()
-    lines, _ = form.draw(max(size.columns - BAR_ROOM, 1))
-    return len(lines) + len(form.footer(size.columns)) > size.rows
-
-
 def _screen(form: Form) -> StyleAndTextTuples:
     app = get_app()
-    width = _columns() - (BAR_ROOM if _scrollbar_shown() and not app.is_done else 0)
     if app.is_done:
-        return _joined(form.summary(width), -1)
+        return _joined(form.summary(_columns()), -1)
+    columns = _columns()
+    width = columns - (BAR_ROOM if columns >= SCROLLBAR_FROM else 0)
     lines, end = form.draw(width)
-    # The cursor goes where the part in focus ends, or, when it is taller than the room the
-    # window has, as far down it as fits: its beginning (the question) is then in view.
     size = app.output.get_size()
     room = size.rows - len(form.footer(size.columns)) - 1  # a line for the terminal's cursor
-    span = next((wider for wider in form.wider_spans if wider <= room), form.focus_span)
-    form.kept_in_view = max(1, min(span, room))
-    return _joined(lines, end - span + form.kept_in_view)
+    visible, cursor = in_view(form, lines, end, room, width)
+    return _joined(visible, cursor)
+
+
+def in_view(
+    form: Form, lines: list[Line], end: int, room: int, width: int
+) -> tuple[list[Line], int]:
+    """The lines of a screen that fit `room` lines, and where the cursor goes in them. When the
+    screen is taller, the part in focus stays in view (all of it where it fits, else its
+    beginning: the question), and a line above and below says what is hidden there ("more
+    questions below"); nothing is said when nothing is hidden."""
+    if len(lines) <= room:
+        form.kept_in_view, form.top = form.focus_span, 0
+        return lines, end
+    height = max(room - 2, 1)  # a line for each mark
+    span = next((wider for wider in form.wider_spans if wider <= height), form.focus_span)
+    kept = max(1, min(span, height))
+    last = end - span + kept  # the last line kept in view
+    first = last - kept + 1
+    top = min(form.top, first)
+    top = max(top, last - height + 1)
+    form.top = top = min(max(top, 0), max(len(lines) - height, 0))
+    form.kept_in_view = kept
+    above = _(MORE_ABOVE) if top > 0 else ""
+    below = _(form.more_below) if top + height < len(lines) else ""
+    marks_above = styled("keys", [above[:width]]) if room > 2 else []
+    marks_below = styled("keys", [below[:width]]) if room > 2 else []
+    visible = marks_above + lines[top : top + height] + marks_below
+    return visible, len(marks_above) + last - top
 
 
 def _footer(form: Form) -> StyleAndTextTuples:
@@ -862,10 +914,17 @@ class PromptAsker:
         self.io = {key: value for key, value in pairs if value is not None}
         self.stream = stream
         self.on_ready = on_ready
+        # The lines each answered screen left on the terminal (its tick line), latest last, as
+        # long as nothing else was printed below them: going back erases the last of them, and
+        # a change chosen in the review all of them, so that no answer that no longer counts
+        # stays on the screen.
+        self.kept: list[int] = []
+        self._terminal: Output | None = None
 
     # -- the Asker interface ---------------------------------------------------------------
 
     def show(self, text: str) -> None:
+        self.kept = []
         print(text, file=self.stream or sys.stdout, flush=True)
 
     def ask(self, page: Page) -> dict[str, Any] | GoBack:
@@ -879,6 +938,9 @@ class PromptAsker:
 
     def review(self, rows: Sequence[ReviewRow]) -> str | GoBack | None:
         reply = self.run_form(ReviewForm(rows))
+        if not reply.back and reply.value is not None:
+            self.erase(sum(self.kept))  # the answer changed is asked on a clean screen
+            self.kept = []
         return GO_BACK if reply.back else reply.value
 
     def confirm(self, message: str, default: bool) -> bool:
@@ -904,17 +966,9 @@ class PromptAsker:
         """Draw a form until it ends; keys typed before it is drawn are thrown away."""
         screen = FormattedTextControl(lambda: _screen(form), focusable=True, show_cursor=False)
         footer = FormattedTextControl(lambda: _footer(form), show_cursor=False)
-        main = Window(
-            screen,
-            wrap_lines=True,
-            dont_extend_height=True,
-            scroll_offsets=ScrollOffsets(top=lambda: max(form.kept_in_view - 1, 0)),
-        )
-        # A scroll bar only while the screen is longer than the room it has (the text is always
-        # wrapped one column short, so nothing moves when it appears), never on the line left
-        # behind once the screen is answered.
-        bar = Condition(lambda: _scrollbar_shown() and not get_app().is_done and _too_tall(form))
-        main.right_margins = [ConditionalMargin(ScrollbarMargin(display_arrows=True), bar)]
+        # The screen is cut to the terminal's height by `in_view`, which says what is hidden
+        # above or below; the window itself never scrolls.
+        main = Window(screen, wrap_lines=True, dont_extend_height=True)
         windows = [main, Window(footer, wrap_lines=True, dont_extend_height=True)]
         app: Application[Reply] = Application(
             layout=Layout(HSplit(windows), focused_element=main),
@@ -926,9 +980,45 @@ class PromptAsker:
         app.ttimeoutlen = ESCAPE_WAIT
         discard_typeahead(app.input)
         try:
-            return app.run(pre_run=self.on_ready)
+            reply = app.run(pre_run=self.on_ready)
         except (KeyboardInterrupt, EOFError):
             raise QuizInterrupted from None
+        # What the screen left: its tick line (or an empty line) and the footer's empty line.
+        left = max(len(form.summary(app.output.get_size().columns)), 1) + 1
+        if reply.back:  # the screen gone back to is asked again: its old tick line goes too
+            self.erase(left + (self.kept.pop() if self.kept else 0))
+        else:
+            self.kept.append(left)
+        return reply
+
+    def terminal(self) -> Output | None:
+        """Where the screens are drawn, when it is a terminal (or one given): None on a pipe,
+        where nothing is erased."""
+        if self._terminal is None:
+            self._terminal = self.io.get("output") or create_output()
+        return self._terminal if isinstance(self._terminal, Vt100_Output) else None
+
+    def erase(self, lines: int) -> None:
+        """Erase the last `lines` lines above the cursor (as many as the screen shows)."""
+        output = self.terminal()
+        if lines <= 0 or output is None:
+            return
+        output.cursor_up(min(lines, output.get_size().rows))
+        output.write_raw("\r")
+        output.erase_down()
+        output.flush()
+
+    def fresh_screen(self) -> None:
+        """Start at the top of an empty screen; what was on it scrolls up into the terminal's
+        history (nothing is lost). Nothing happens on a pipe."""
+        output = self.terminal()
+        if output is None:
+            return
+        rows = output.get_size().rows
+        output.write_raw("\n" * rows)
+        output.cursor_goto(0, 0)
+        output.flush()
+        self.kept = []
 
     @staticmethod
     def _run(prompt: questionary.Question) -> Any:
@@ -940,24 +1030,29 @@ class PromptAsker:
     # -- the screens around the questions (triage.session) ---------------------------------
 
     def choose(self, message: str, options: Sequence[tuple[str, str]]) -> str:
-        """One key pressed once, from the keys shown; Enter chooses the first."""
+        """One key pressed once, from the keys shown (one choice a line, the prompt under
+        them); Enter chooses the first."""
         width = self._screen_width()
-        listed = "  ".join(f"[{key}] {label}" for key, label in options)
-        text = "\n" + self._fill(f"{message} {listed}", width)  # a blank line above
+        listed = [self._hanging(f"  [{key}] ", label, width) for key, label in options]
+        text = "\n".join([*listed, self._fill(message, width)])
         key = self._key(text, {key: key for key, _ in options}, enter=options[0][0])
         self.show(self._fill(f"> {dict(options)[key]}", width))
         return key
 
     def page(self, text: str, *, skippable: bool = True) -> None:
         """Print a screenful at a time (a few lines spare for the prompt that follows), each
-        next one on Enter or the space bar; q skips the rest when `skippable`."""
+        next one on Enter or the space bar; Esc skips the rest when `skippable` (not a letter,
+        so that it is never the key of the menu that follows). A text that cannot be skipped
+        (a result's first screen) starts at the top of a fresh screen."""
+        if not skippable:
+            self.fresh_screen()  # a result's first screen: its headline at the top
         lines = text.rstrip("\n").split("\n")
         room = max(shutil.get_terminal_size((80, 24)).lines - self.PAGE_SPARE, 1)
         more = _(self.PAGE_MORE if skippable else self.PAGE_MORE_ALL)
         while len(lines) > room:
             self.show("\n".join(lines[:room]))
             lines = lines[room:]
-            keys = {"q": "stop"} if skippable else {}
+            keys = {"escape": "stop"} if skippable else {}
             pressed = self._key(
                 self._fill(more, self._screen_width()), keys, enter="more", erase=True
             )
@@ -971,6 +1066,7 @@ class PromptAsker:
         is drawn (a stray Enter while the program starts) are thrown away."""
         text = "\n" + self._fill(message, self._screen_width())  # a blank line above
         self._one_key(text, {}, enter="go", fresh=True)
+        self.fresh_screen()  # the first question at the top, nothing of the welcome above it
 
     def _key(self, message: str, keys: dict[str, str], *, enter: str, erase: bool = False) -> str:
         """A prompt that takes one key: a key of `keys` (either case), Enter (and, for "more",
@@ -997,6 +1093,9 @@ class PromptAsker:
             return lambda event: event.app.exit(result=value)
 
         for key, value in keys.items():
+            if key == "escape":
+                bindings.add(Keys.Escape, eager=True)(answer(value))
+                continue
             for pressed in dict.fromkeys((key.lower(), key.upper())):
                 bindings.add(pressed, eager=True)(answer(value))
         bindings.add(Keys.Enter, eager=True)(answer(enter))
@@ -1015,6 +1114,7 @@ class PromptAsker:
         prompt: PromptSession[str] = PromptSession(
             message + " ", key_bindings=bindings, erase_when_done=erase, **self.io
         )
+        prompt.app.ttimeoutlen = ESCAPE_WAIT  # a lone Esc is Esc, soon
         if not fresh:
             return str(self._run(questionary.Question(prompt.app)))
         discard_typeahead(prompt.app.input)
@@ -1024,7 +1124,7 @@ class PromptAsker:
             raise QuizInterrupted from None
 
     # Generic interface wording for the pages of a long text.
-    PAGE_MORE = N_("-- more: Enter or the space bar for the next page, q to skip the rest --")
+    PAGE_MORE = N_("-- more: Enter or the space bar for the next page, Esc to skip the rest --")
     PAGE_MORE_ALL = N_("-- more: Enter or the space bar for the next page --")
     PAGE_SPARE = 4  # lines kept free under a page, for the prompt that follows it
 
@@ -1034,5 +1134,15 @@ class PromptAsker:
         return max(1, min(shutil.get_terminal_size((80, 24)).columns, 100) - 1)
 
     @staticmethod
+    def _hanging(marker: str, text: str, width: int) -> str:
+        """`marker` then text, later lines indented under the text (a menu choice)."""
+        return "\n".join(
+            "".join(fragment[1] for fragment in line) for line in hanging(marker, text, width)
+        )
+
+    @staticmethod
     def _fill(text: str, width: int) -> str:
-        return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+        """Wrapped without breaking a word, nor a file name (its spaces are no-break spaces
+        until then: triage.session)."""
+        filled = textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+        return filled.replace("\u00a0", " ")

@@ -24,11 +24,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import combinations, product
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from triage import outcome
+from triage.conditions import AllOf, AnyOf, Condition, Leaf
+from triage.errors import Problem
 from triage.i18n import _, ngettext
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import OPTIONAL_FIELDS, REQUIRED_FIELDS, Answers, Level, Result
@@ -598,3 +601,67 @@ class _Loop:
             missing = {q.id: chosen[q.id] for q in questions if not is_answered(kept, q)}
             kept = with_answers(self.kb, kept, missing)
         return prune(self.kb, kept)
+
+
+# ---------------------------------------------------------------------------------------------
+# Urgent follow-ups first (`triage check`)
+
+
+def late_follow_ups(kb: KnowledgeBase) -> list[Problem]:
+    """Follow-up questions of an emergency rule asked too late. A follow-up is a warning sign
+    (a Yes / No / Not sure question outside the emergency section) that an emergency rule needs
+    together with a question of the emergency section, as the swollen calf with new
+    breathlessness makes a blood clot in the lung. The welcome promises that the urgent
+    questions come first: every page before a follow-up must hold emergency questions, the
+    basics (which the follow-ups' `when` may read) or follow-ups; none may be a page of other
+    questions (your health, other symptoms)."""
+    plans = pages(kb)
+    urgent = {q.id for q in kb.questions if q.section == "emergency"}
+    needed: dict[str, str] = {}  # follow-up -> the first emergency rule that needs it
+    for rule in kb.rules:
+        if rule.triage is Level.EMERGENCY:
+            for follow_up in sorted(_needed_with(kb, rule, urgent)):
+                needed.setdefault(follow_up, rule.id)
+    allowed = urgent | set(needed) | {q.id for q in kb.questions if q.section == "basics"}
+    problems: list[Problem] = []
+    for index, plan in enumerate(plans):
+        for question in plan.questions:
+            if question.id not in needed:
+                continue
+            before = next(
+                (p for p in plans[:index] if not {q.id for q in p.questions} & allowed), None
+            )
+            if before is not None:
+                text = _(
+                    "'{question}' can make emergency rule {rule} fire with a warning sign of the "
+                    "emergency section, but is asked after the page '{page}': move it before "
+                    "every page of other questions"
+                ).format(question=question.id, rule=needed[question.id], page=before.id)
+                problems.append(Problem("questions.yaml", question.id, text))
+    return problems
+
+
+def _needed_with(kb: KnowledgeBase, rule: Rule, urgent: set[str]) -> set[str]:
+    """Warning signs outside `urgent` that make the rule fire together with one in `urgent`."""
+    signs = {q.id for q in kb.questions if q.kind == "symptom"}
+    found: set[str] = set()
+    for term in _terms(kb.conditions[f"rule:{rule.id}"]):
+        if term & urgent:
+            found |= (term & signs) - urgent
+    return found
+
+
+def _terms(condition: Condition) -> list[frozenset[str]]:
+    """The sets of fields that together make a condition hold (its disjunctive form)."""
+    if isinstance(condition, Leaf):
+        return [frozenset({condition.field})]
+    parts = [_terms(part) for part in condition.parts]
+    if isinstance(condition, AnyOf):
+        return [term for terms in parts for term in terms]
+    if isinstance(condition, AllOf):
+        return _products(parts)
+    return [t for chosen in combinations(parts, condition.count) for t in _products(list(chosen))]
+
+
+def _products(parts: list[list[frozenset[str]]]) -> list[frozenset[str]]:
+    return [frozenset().union(*combo) for combo in product(*parts)][:4096]

@@ -1,10 +1,10 @@
 """Render a result for people (plain text, optionally coloured) or programs (JSON).
 
 A result for people comes in two parts. The first screen is what a worried person must see at
-once and fits a terminal of 80x24: the level, what it means with the type of pain, what to do
-now, the main reason and the key signs that mean "get help" (the short forms of the advice,
-`<id>-brief` in rules/advice.yaml, where there is one). The details follow: every reason with
-the answers and sources behind it, the full advice, self-help, the safety net and the
+once and fits a terminal of 80x24 with its menu: the level, what it means, what to do now,
+the main reason and the key signs that mean "get help" (the short forms of the advice,
+`<id>-brief` in rules/advice.yaml, where there is one). The details follow: the type of pain, every
+reason with the answers and sources behind it, the full advice, self-help, the safety net and the
 disclaimer. Text is wrapped to the width it is given, from 1 column up, without breaking words.
 
 Renderers only render: every word they show comes from the Result or the knowledge base, and
@@ -175,13 +175,20 @@ def pain_type(result: Result, kb: KnowledgeBase, brief: bool = False) -> str:
     return said
 
 
-def first_screen(result: Result, kb: KnowledgeBase, width: int, colour: bool = False) -> str:
-    """The level, what it means, what to do now, the main reason and the key signs that mean
-    "get help": at most about 18 lines at 80 columns, so that it fits a screen of 80x24 with a
-    prompt below it."""
-    parts = [
+def first_screen(
+    result: Result, kb: KnowledgeBase, width: int, colour: bool = False, note: str = ""
+) -> str:
+    """What a worried person must see at once, the headline first: the level, what it means (and
+    `note`, such as why the quiz stopped), then what to do now, the main reason and the key signs
+    that mean "get help". At 80 columns it takes at most 18 lines in English and German, so that
+    it and the menu under it (6 lines) fit a screen of 80x24. The type of pain opens the details
+    (the main reason already names the pattern behind it)."""
+    top = [
         headline(result, width, colour),
-        wrap(summary(result, kb, brief=True), width),
+        wrap(note, width) if note else "",
+        _meaning(result, kb, width),
+    ]
+    body = [
         *(_labelled(_(NOW), text, width, colour) for _heading, text in _brief(result, kb, "now")),
         _labelled(_(MAIN_REASON), _main_reason(result, kb), width, colour),
         *(
@@ -189,7 +196,17 @@ def first_screen(result: Result, kb: KnowledgeBase, width: int, colour: bool = F
             for title, text in _brief(result, kb, "safety_net")
         ),
     ]
-    return "\n\n".join(part for part in parts if part) + "\n"
+    joined = ("\n".join(part for part in parts if part) for parts in (top, body))
+    return "\n\n".join(joined) + "\n"
+
+
+def _meaning(result: Result, kb: KnowledgeBase, width: int) -> str:
+    """What the level means; where the main reason rests on "Not sure", with the causes to rule
+    out (the full type of pain opens the details)."""
+    meaning = prose(kb.info.levels[result.triage].summary)
+    if result.reasons and result.reasons[0].unsure:
+        meaning = summary(result, kb, brief=True)
+    return wrap(meaning, width)
 
 
 def details(result: Result, kb: KnowledgeBase, width: int, colour: bool = False) -> str:
@@ -198,12 +215,24 @@ def details(result: Result, kb: KnowledgeBase, width: int, colour: bool = False)
     parts = [
         _title(_(DETAILS_TITLE), width, colour),
         wrap(pain_type(result, kb), width),
-        _reasons(result.reasons, width, colour),
+        _reasons(result.reasons, kb, width, colour),
         *_advice(result.advice, width, colour),
         wrap(prose(result.disclaimer), width),
-        wrap(_("Rule set: {ruleset}").format(ruleset=one_line(result.ruleset)), width),
+        wrap(footnote(result), width),
     ]
     return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def footnote(result: Result) -> str:
+    """The rule codes, for a doctor or a reviewer of the rules: only here at the end of the
+    details (and in --json), never in the text a patient reads above."""
+    ruleset = one_line(result.ruleset)
+    codes = ", ".join(dict.fromkeys(one_line(reason.rule) for reason in result.reasons))
+    if not codes:
+        return _("For professionals: rule set {ruleset}.").format(ruleset=ruleset)
+    return _("For professionals: rules {codes} of the rule set {ruleset}.").format(
+        codes=codes, ruleset=ruleset
+    )
 
 
 def headline(result: Result, width: int, colour: bool = False) -> str:
@@ -255,20 +284,20 @@ def _if_sure(reason: Reason, kb: KnowledgeBase) -> str:
     return f" {prose(brief.text)}" if brief is not None else ""
 
 
-def _reasons(reasons: list[Reason], width: int, colour: bool) -> str:
+def _reasons(reasons: list[Reason], kb: KnowledgeBase, width: int, colour: bool) -> str:
     title = _title(_("Why"), width, colour)
     if not reasons:
         return f"{title}\n{wrap(_capitalised(_(NO_REASON)), width)}"
     lines = [title]
     for reason in reasons:
         unsure = _(UNSURE) if reason.unsure else ""
-        level, rule = level_name(reason.triage), one_line(reason.rule)
-        lines.append(wrap(f"[{level}] {prose(reason.title)}{unsure} ({rule})", width, "- ", "  "))
+        level = level_name(reason.triage)
+        lines.append(wrap(f"[{level}] {prose(reason.title)}{unsure}", width, "- ", "  "))
         if reason.answers:
             given = "; ".join(prose(e.text) for e in reason.answers)
             given = _("Your answers: {answers}").format(answers=given)
             lines.append(wrap(given, width, "    ", "    "))
-        cited = "; ".join(prose(s.title) for s in reason.sources)
+        cited = "; ".join(prose(kb.source_titles.get(s.id, s.title)) for s in reason.sources)
         lines.append(wrap(_("Sources: {sources}").format(sources=cited), width, "    ", "    "))
     return "\n".join(lines)
 

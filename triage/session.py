@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol, cast
 
 from triage import conditions, document, files, markdown, outcome, render, resume, signals
 from triage.errors import TriageError
-from triage.i18n import N_, _, ngettext
+from triage.i18n import N_, _, ngettext, pgettext
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import REQUIRED_FIELDS, Answers, Result
 from triage.quiz import (
@@ -56,6 +56,9 @@ KEYS_HELP = N_(
 READY = N_("When you have read this, press Enter to start the questions.")
 STOPPED_HERE = N_("The quiz stopped here: one of your answers can be a sign of an emergency.")
 WHAT_NEXT = N_("What next? Press a key (Enter: the first):")
+IN_SHORT = N_("In short: {headline}")
+REALLY_QUIT = N_("Finish without saving?")
+MENU_LINES = 5  # the menu under a result: one line a choice, then the prompt
 NOT_SAVED = N_("Not saved.")
 SAVED_IN = N_("Your answers and result are saved in:")
 DETAILS, BACK, SAVE, QUIT = "d", "b", "s", "q"
@@ -72,6 +75,29 @@ EMERGENCY_OPTIONS = {
     QUIT: N_("finish without saving"),
 }
 FileKind = Literal["document", "resume", "summary"]
+
+
+def menu_letters() -> dict[str, str]:
+    """The key of each menu choice in the language in use (German: e, z, s, b), each a
+    catalogue entry (msgctxt "key"); the English keys where a translation is not one letter
+    each, all different."""
+    letters = {
+        # TRANSLATORS: the key for "details" in the menu under the result (one letter)
+        DETAILS: pgettext("key", "d"),
+        # TRANSLATORS: the key for "go back and change my answer" in that menu (one letter)
+        BACK: pgettext("key", "b"),
+        # TRANSLATORS: the key for "save" in that menu (one letter)
+        SAVE: pgettext("key", "s"),
+        # TRANSLATORS: the key for "finish without saving" in that menu (one letter)
+        QUIT: pgettext("key", "q"),
+    }
+    values = [letter.lower() for letter in letters.values()]
+    fine = all(len(v) == 1 and v.isalpha() for v in values) and len(set(values)) == len(values)
+    return (
+        {code: letter.lower() for code, letter in letters.items()}
+        if fine
+        else {code: code for code in letters}
+    )
 
 
 class Ending(Enum):
@@ -230,11 +256,12 @@ class Session:
         info = self.kb.info
         keys = _(KEYS_HELP)
         parts = [keys] if self.welcomed else [info.welcome or "", info.disclaimer, keys]
+        shown = [self._wrap(prose(part)) for part in parts if part]
         if self.resume_from is not None:
             continuing = _("Continuing the quiz saved in {file}.")
-            parts.append(continuing.format(file=one_line(self.resume_from)))
+            shown.append(self._wrap(continuing.format(file=_named(self.resume_from))))
         above = "\n" if self.welcomed else ""  # a blank line under the welcome printed before
-        self.ui.show(above + "\n\n".join(self._wrap(prose(part)) for part in parts if part))
+        self.ui.show(above + "\n\n".join(shown))
         if self.set_aside:
             self.tell_set_aside()
         if self.resume_from is None:  # a resumed quiz goes on where it stopped
@@ -244,7 +271,7 @@ class Session:
         """Resumed answers that no longer apply: say which and why before going on, and keep
         them in the resume file unless the person lets them go."""
         assert self.resume_from is not None
-        name = one_line(self.resume_from)
+        name = _named(self.resume_from)
         lines = [
             _("Some answers in {file} no longer apply, so they are not used:").format(file=name)
         ]
@@ -272,53 +299,87 @@ class Session:
         return _(" (asked only for some answers about {topics})").format(topics=", ".join(about))
 
     def finish(self) -> Ending | None:
-        """The result, then the choice: details, back, save or finish. None: go back."""
+        """The result, then the choice: details, back, save or finish. None: go back. An empty
+        file name, a failed save or a "no" to finishing without saving comes back to the choice."""
         answers = complete(self.answers)
         assert answers is not None, "the loop finishes only when every required answer is given"
         result = outcome.assess(answers, self.kb)
-        self.ui.page(
-            render.first_screen(result, self.kb, self.width(), self.colour), skippable=False
-        )
-        match self.next_step(result, RESULT_OPTIONS):
-            case "b":
-                return None
-            case "s":
-                saved = self.save_assessment(answers, result)
-            case _:
-                self.ui.show(self._wrap(_(NOT_SAVED)))
-                saved = None
-        self.settle_resume_file(saved)
-        return Ending.COMPLETED
+        self.show_result(render.first_screen(result, self.kb, self.width(), self.colour), result)
+        while True:
+            match self.next_step(result, RESULT_OPTIONS):
+                case "b":
+                    return None
+                case "s":
+                    saved = self.save_assessment(answers, result)
+                    if saved is None:
+                        self.recap(result)
+                        continue
+                case _:
+                    self.ui.show(self._wrap(_(NOT_SAVED)))
+                    saved = None
+            self.settle_resume_file(saved)
+            return Ending.COMPLETED
 
     def stop_for_emergency(self) -> Ending | None:
         """What to do now comes first; then the choice: save, back, details or finish."""
         result = partial_result(self.kb, self.answers)
-        screen = render.first_screen(result, self.kb, self.width(), self.colour)
-        self.ui.page(f"{self._wrap(_(STOPPED_HERE))}\n\n{screen}", skippable=False)
-        match self.next_step(result, EMERGENCY_OPTIONS):
-            case "b":
-                return None
-            case "s":
-                answers = complete(self.answers)
-                if answers is not None:
-                    self.save_assessment(answers, outcome.assess(answers, self.kb), stopped=True)
-                else:
-                    self.save_incomplete(result)
-            case _:
-                self.ui.show(self._wrap(_(NOT_SAVED)))
-        return Ending.EMERGENCY
+        screen = render.first_screen(result, self.kb, self.width(), self.colour, _(STOPPED_HERE))
+        self.show_result(screen, result)
+        while True:
+            match self.next_step(result, EMERGENCY_OPTIONS):
+                case "b":
+                    return None
+                case "s":
+                    answers = complete(self.answers)
+                    if answers is not None:
+                        saved = self.save_assessment(
+                            answers, outcome.assess(answers, self.kb), stopped=True
+                        )
+                    else:
+                        saved = self.save_incomplete(result)
+                    if saved is None:
+                        self.recap(result)
+                        continue
+                case _:
+                    self.ui.show(self._wrap(_(NOT_SAVED)))
+            return Ending.EMERGENCY
+
+    def show_result(self, screen: str, result: Result) -> None:
+        """The first screen and, under it, the menu, on the screen together with room for the
+        line that answers the menu (and a blank line between them where there is more). Where
+        they do not fit, the first screen comes a page at a time, its headline first, and the
+        headline again above the menu."""
+        lines = screen.rstrip("\n").count("\n") + 1
+        spare = self.screen()[1] - (lines + MENU_LINES + 2)  # the answer, then the cursor
+        self.ui.page(screen, skippable=False)
+        if spare > 0:
+            self.ui.show("")
+        elif spare < 0:
+            self.recap(result)
+
+    def recap(self, result: Result) -> None:
+        in_short = _(IN_SHORT).format(headline=prose(result.headline))
+        self.ui.show("\n" + self._wrap(in_short))
 
     def next_step(self, result: Result, options: Mapping[str, str]) -> str:
-        """The key chosen after a result; the details are shown in between, as often as asked,
-        each time followed by the headline again."""
-        offered = [(key, _(label)) for key, label in options.items() if key != BACK or self.trail]
+        """The choice made after a result; the details are shown in between, as often as asked,
+        each time followed by the headline again; finishing without saving is asked once more."""
+        letters = menu_letters()
+        codes = {letters[code]: code for code in options}
+        offered = [
+            (letters[code], _(label))
+            for code, label in options.items()
+            if code != BACK or self.trail
+        ]
         while True:
-            key = self.ui.choose(_(WHAT_NEXT), offered)
-            if key != DETAILS:
-                return key
+            code = codes[self.ui.choose(_(WHAT_NEXT), offered)]
+            if code == QUIT and not self.ui.confirm(_(REALLY_QUIT), False):
+                self.recap(result)
+                continue
+            if code != DETAILS:
+                return code
             self.ui.page("\n" + render.details(result, self.kb, self.width(), self.colour))
-            in_short = _("In short: {headline}").format(headline=prose(result.headline))
-            self.ui.show("\n" + self._wrap(in_short))
+            self.recap(result)
 
     # -- saving when asked -------------------------------------------------------------------
 
@@ -356,7 +417,7 @@ class Session:
             return None
         return self.write(beside.with_suffix(".md"), text, "summary")
 
-    def save_incomplete(self, result: Result) -> None:
+    def save_incomplete(self, result: Result) -> Path | None:
         """An emergency stop before the required answers: a resume file, which says so, and
         the summary for the doctor of what is known beside it, marked incomplete."""
         missing = [
@@ -369,7 +430,7 @@ class Session:
         saved = self.write(path, text, "resume") if path else None
         if saved is None:
             self.ui.show(self._wrap(_(NOT_SAVED)))
-            return
+            return None
         text = markdown.to_markdown(
             contract_form(self.answers),
             result,
@@ -395,11 +456,12 @@ class Session:
                 f"  {_shown(summary.resolve())}",
             ]
         self.ui.show(self._message(lines))
+        return saved
 
     def settle_resume_file(self, saved: Path | None) -> None:
         if self.resume_from is None:
             return
-        name = one_line(self.resume_from)
+        name = _named(self.resume_from)
         if saved is None:
             self.ui.show(
                 self._message([_("The resume file {file} is kept as it was.").format(file=name)])
@@ -424,7 +486,7 @@ class Session:
                 self._message(
                     [
                         _("Removed the resume file {file}: its answers are in {saved}.").format(
-                            file=name, saved=_shown(saved)
+                            file=name, saved=_named(saved)
                         )
                     ]
                 )
@@ -439,7 +501,7 @@ class Session:
             replace = self._own(candidate)
             if candidate.exists() and not candidate.is_dir() and not replace:
                 replace = self.ui.confirm(
-                    _("{file} already exists. Replace it?").format(file=one_line(candidate)), False
+                    _("{file} already exists. Replace it?").format(file=_named(candidate)), False
                 )
                 if not replace:
                     candidate = self.ask_name(self.default_path(kind, candidate.parent))
@@ -615,7 +677,7 @@ class Session:
         return render.text_width(self.screen()[0])
 
     def _wrap(self, text: str) -> str:
-        return render.wrap(text, self.width())
+        return render.wrap(text, self.width()).replace(NO_BREAK, " ")
 
     def _message(self, lines: Sequence[str]) -> str:
         """Prose wrapped to the screen; lines indented by two spaces (file names and commands
@@ -686,6 +748,15 @@ def _same(one: Path, other: Path) -> bool:
 
 def _shown(path: Path) -> str:
     return one_line(path)
+
+
+NO_BREAK = "\u00a0"  # between the words of a file name in running text, until it is wrapped
+
+
+def _named(path: Path) -> str:
+    """A file name inside running text: never broken across lines (wrapping puts it whole on
+    the next line; its spaces come back once the text is wrapped)."""
+    return one_line(path).replace(" ", NO_BREAK)
 
 
 def _quoted(path: Path) -> str:

@@ -59,6 +59,9 @@ class RulesetText(_Strict):
     causes: dict[Cause, str] = {}
     symptom_choices: dict[Literal["yes", "no", "unsure"], str] = {}
     levels: dict[Level, LevelText] = {}
+    # Titles of sources in the language, where the source has one of its own (the NVL has a
+    # German title); the others keep the title of sources.yaml.
+    sources: dict[str, str] = {}
 
 
 class RuleText(_Strict):
@@ -101,6 +104,7 @@ class QuestionText(_Strict):
     help: str | None = None
     picture: str | None = None
     unanswered: str | None = None
+    none_label: str | None = None
     choices: dict[str, ChoiceText] = {}
     person: dict[str, WordingText] = {}  # by respondent, as questions.yaml `person:`
 
@@ -225,7 +229,7 @@ def slots(kb: KnowledgeBase, texts: Translation) -> Iterator[Slot]:
     questions = texts.questions.questions if texts.questions else {}
     for question in kb.questions:
         given_q = questions.get(question.id)
-        for name in ("short", "text", "help", "picture", "unanswered"):
+        for name in ("short", "text", "help", "picture", "unanswered", "none_label"):
             yield (
                 "questions.yaml",
                 question.id,
@@ -352,6 +356,9 @@ def unknown(kb: KnowledgeBase, texts: Translation) -> list[Problem]:
                         value=value, known=", ".join(sorted(offered)) or "-"
                     ),
                 )
+    for source_id in texts.ruleset.sources if texts.ruleset else {}:
+        if source_id not in kb.sources:
+            add("ruleset.yaml", source_id, _("no source has this id in sources.yaml"))
     screens = kb.screens_by_id
     for screen_id, given_s in (texts.questions.screens if texts.questions else {}).items():
         if screen_id not in screens:
@@ -375,7 +382,8 @@ def _unknown_person(who: str) -> str:
 
 def localized(kb: KnowledgeBase, texts: Translation) -> KnowledgeBase:
     """The knowledge base with every text that `texts` translates in that language (the others
-    stay English); ids, conditions, levels and sources are the same objects."""
+    stay English); ids, conditions, levels and sources are the same objects (the titles that
+    sources have in the language go to `source_titles`, for the text shown to people)."""
     info = kb.info
     ruleset = texts.ruleset
     if ruleset is not None:
@@ -408,6 +416,7 @@ def localized(kb: KnowledgeBase, texts: Translation) -> KnowledgeBase:
         },
         questions=tuple(_question(q, questions_text.get(q.id)) for q in kb.questions),
         screens=tuple(_screen(s, screens_text.get(s.id)) for s in kb.screens),
+        source_titles=dict(ruleset.sources) if ruleset is not None else {},
         language=texts.language,
     )
 
@@ -416,7 +425,7 @@ def _question(question: Any, texts: QuestionText | None) -> Any:
     if texts is None:
         return question
     choices = [c.model_copy(update=_given(texts.choices.get(c.value))) for c in question.choices]
-    update = _given(texts, ("short", "text", "help", "picture", "unanswered"))
+    update = _given(texts, ("short", "text", "help", "picture", "unanswered", "none_label"))
     person = _person(question.person, texts.person)
     return question.model_copy(update=update | {"choices": choices, "person": person})
 

@@ -13,6 +13,7 @@ from triage.conditions import NOT_ANSWERED as NOT_ANSWERED_CODE
 from triage.i18n import N_, _
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import Missing
+from triage.safe_text import prose
 
 NOT_ANSWERED, NONE_CHOSEN = N_("not answered"), N_("none")  # translated where used
 # What a missing answer was, in words (translated where used).
@@ -39,7 +40,8 @@ def answer_words(kb: KnowledgeBase, question: Question, value: Any) -> str:
         return _(NOT_ANSWERED)
     match question.kind:
         case "multi":
-            return ", ".join(choice_words(kb, question, str(v)) for v in value) or _(NONE_CHOSEN)
+            chosen = ", ".join(choice_words(kb, question, str(v)) for v in value)
+            return chosen or prose(question.none_label or _(NONE_CHOSEN))
         case "symptom" | "single":
             return choice_words(kb, question, str(value))
         case _:
