@@ -32,12 +32,16 @@ import contextlib
 import dataclasses
 import itertools
 import json
+import random
+import subprocess
+import sys
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import durable_rules_engine as core
@@ -71,6 +75,7 @@ MAX_ANY_AFTER_ONE = 120  # NEXT_LIST_LENGTH 128: past it, memory is overwritten
 MAX_RULES_AT_ONE = 250  # BETA_LIST_LENGTH 256: the same
 MAX_FACT_PROPERTIES = 254  # MAX_OBJECT_PROPERTIES 255: error 302
 MAX_DEPTH = 32  # all/any/at_least levels: keeps the compiled JSON far from recursion limits
+MAX_PENDING = 64  # MAX_STACK_SIZE 64 (events.c): the tests that hold after one test wait on it
 
 
 class Kind(StrEnum):
@@ -368,6 +373,28 @@ class _Node:
     tests: int = 0  # different tests that follow this one (NEXT_BUCKET_LENGTH)
     anys: int = 0  # `any` groups one of whose branches ends here (NEXT_LIST_LENGTH)
     rules: list[str] = field(default_factory=list)  # rules whose test ends here (BETA_LIST)
+    # Tests after this one that can hold at once for one fact: one equality per answer (an
+    # answer has one value), every comparison and every arithmetic test (never evaluated
+    # before it is taken off the stack), with the rules whose tests they begin.
+    equal: set[str] = field(default_factory=set)
+    compared: list[tuple[str, str, int]] = field(default_factory=list)
+    counting: list[str] = field(default_factory=list)
+
+    def pending(self) -> int:
+        """How many tests can wait on durable-rules' stack at once after this one (the
+        most comparisons of one number that hold for one value of it: numbers are few)."""
+        compared = 0
+        for name in {name for name, _op, _bound in self.compared}:
+            low, high = NUMBER_FIELDS.get(name, (0, 0))
+            tests = [(op, bound) for field, op, bound in self.compared if field == name]
+            compared += max(sum(_holds(n, *test) for test in tests) for n in range(low, high + 1))
+        return len(self.equal) + compared + len(self.counting) + self.anys
+
+
+def _holds(number: int, op: str, bound: int) -> bool:
+    return {"$lt": number < bound, "$lte": number <= bound, "$gt": number > bound}.get(
+        op, number >= bound
+    )
 
 
 class _Network:
@@ -378,8 +405,10 @@ class _Network:
     def __init__(self) -> None:
         self.nodes: list[_Node] = [_Node()]
         self.children: dict[tuple[int, str], int] = {}
+        self._rule = ""
 
     def add_rule(self, name: str, test: dict[str, Any]) -> None:
+        self._rule = name
         self.nodes[self._alpha(test, 0)].rules.append(name)
 
     def _alpha(self, test: dict[str, Any], parent: int) -> int:
@@ -396,6 +425,7 @@ class _Network:
         arithmetic = isinstance(value, dict) and any(isinstance(v, dict) for v in value.values())
         if arithmetic:  # durable-rules never shares an arithmetic test
             self.nodes[parent].tests += 1
+            self.nodes[parent].counting.append(self._rule)
             return self._new()
         # A leaf test is a one-key mapping (of a one-key mapping for comparisons), so its repr
         # identifies it, type included (True is not 1 for durable-rules either).
@@ -403,6 +433,11 @@ class _Network:
         found = self.children.get(where)
         if found is None:
             self.nodes[parent].tests += 1
+            if key.startswith("$"):  # a comparison: several can hold for one number
+                ((name, bound),) = value.items()
+                self.nodes[parent].compared.append((name, key, bound))
+            else:
+                self.nodes[parent].equal.add(key)
             found = self.children[where] = self._new()
         return found
 
@@ -458,8 +493,31 @@ def program_problems(program: Program) -> list[Problem]:
     return problems
 
 
+def _stack_problem(program: Program, network: _Network) -> Problem | None:
+    """durable-rules pushes every test after the first one that holds for a fact at once onto
+    a stack of 64 (MAX_STACK_SIZE in events.c); one more is error 303, and the session is
+    then broken. Each counting test (an `at_least`, a condition counted whole) is one more
+    such test, whatever the answers."""
+    root = network.nodes[0]
+    if root.pending() <= MAX_PENDING:
+        return None
+    ids = list(dict.fromkeys(str(program.entries[name].item) for name in root.counting))
+    text = _(
+        "too many tests of the answers can hold at once for the rule engine: {count}, "
+        "durable-rules takes {limit} (error 303)"
+    ).format(count=root.pending(), limit=MAX_PENDING)
+    if ids:
+        text += _(
+            "; each 'at_least' or counted condition is one ({ids}): fewer such rules, or join them"
+        ).format(ids=", ".join(ids[:6]) + (", ..." if len(ids) > 6 else ""))
+    return Problem(program.file, ids[0] if len(ids) == 1 else None, text)
+
+
 def _network_problems(program: Program, network: _Network) -> list[Problem]:
     problems = []
+    stack = _stack_problem(program, network)
+    if stack is not None:
+        problems.append(stack)
     for node in network.nodes:
         if node.tests > MAX_TESTS_AFTER_ONE or node.anys > MAX_ANY_AFTER_ONE:
             problems.append(
@@ -519,12 +577,17 @@ class _Ruleset:
     """A ruleset registered in durable-rules' C core, with its one long-lived session."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
+        self.handle = self._create()
+        self._new_session()
+
+    def _create(self) -> int:
         try:
-            self.handle = core.create_ruleset(f"triage_{next(_ruleset_numbers)}", text)
+            handle: int = core.create_ruleset(f"triage_{next(_ruleset_numbers)}", self.text)
         except Exception as error:  # the C core raises a bare Exception subclass
             refused = _("the rule engine refused the rules: {error}")
             raise EngineError(refused.format(error=_message(error))) from error
-        self._new_session()
+        return handle
 
     def _new_session(self) -> None:
         self.sid = str(next(_session_numbers))
@@ -539,7 +602,8 @@ class _Ruleset:
             except BaseException as error:
                 self._drop_session()
                 if isinstance(error, Exception) and not isinstance(error, EngineError):
-                    raise EngineError(f"the rule engine failed: {_message(error)}") from error
+                    failed = _("the rule engine failed: {error}").format(error=_message(error))
+                    raise EngineError(failed) from error
                 raise
         if CATCH_ALL not in names:
             raise EngineError("the rule engine did not evaluate the answers")
@@ -562,9 +626,12 @@ class _Ruleset:
         return names
 
     def _drop_session(self) -> None:
-        """After a failure: forget the session (whatever it holds) and start a fresh one."""
-        with contextlib.suppress(Exception):  # nothing more to clean; the next session is new
-            core.delete_state(self.handle, self.sid)
+        """After a failure: forget the session and the ruleset it ran in, and go on with a fresh
+        ruleset. An error of the C core in the middle of an assertion (303, its stack of tests
+        is full) leaves the session's memory inconsistent: deleting it, or asserting into it
+        again, frees memory twice and aborts the process. The old ruleset is left alone."""
+        with contextlib.suppress(EngineError):  # then the next assessment reports it
+            self.handle = self._create()
         self._new_session()
 
 
@@ -643,3 +710,119 @@ def for_knowledge(kb: KnowledgeBase) -> Engine:
         if engine is None:
             engine = _engines[kb] = Engine(kb)
     return engine
+
+
+# ---------------------------------------------------------------------------------------------
+# Trial assessments: what `triage check` runs (in a child process) before it says OK
+
+
+def trial_answers(seed: int = 0, random_sets: int = 100) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Answer sets that load the engine most, each with a label: every symptom yes (with every
+    place and every value of each single-choice answer in turn), every symptom not sure, each
+    symptom alone yes and alone not sure, and random sets (seeded: the same each time)."""
+    lists = {name: [str(v) for v in kind] for name, kind in LIST_FIELDS.items()}
+    numbers = {name: high for name, (_low, high) in NUMBER_FIELDS.items()}
+    every = {"symptoms": dict.fromkeys(SYMPTOMS, "yes"), **lists, **numbers}
+    yield _("every symptom yes"), every
+    for name, kind in CHOICE_FIELDS.items():
+        for value in kind:
+            yield (
+                _("every symptom yes, {field} {value}").format(field=name, value=value),
+                {
+                    **every,
+                    name: str(value),
+                },
+            )
+    yield _("every symptom not sure"), {**every, "symptoms": dict.fromkeys(SYMPTOMS, "unsure")}
+    for symptom in SYMPTOMS:
+        for answer in ("yes", "unsure"):
+            label = _("only {symptom}: {answer}").format(symptom=symptom, answer=answer)
+            yield label, {"symptoms": {symptom: answer}}
+    rng = random.Random(seed)
+    for number in range(1, random_sets + 1):
+        yield _("random answers {number}").format(number=number), random_answers(rng)
+
+
+def random_answers(rng: random.Random) -> dict[str, Any]:
+    """Answers drawn from the whole answer space, symptoms more often yes than not."""
+    share = rng.choice((0.2, 0.6, 1.0))
+    answers: dict[str, Any] = {
+        "symptoms": {
+            name: rng.choice(("yes", "yes", "unsure", "no"))
+            for name in SYMPTOMS
+            if rng.random() < share
+        }
+    }
+    for name, kind in CHOICE_FIELDS.items():
+        answers[name] = str(rng.choice(list(kind)))
+    for name, kind in LIST_FIELDS.items():
+        answers[name] = [str(v) for v in rng.sample(list(kind), rng.randint(0, len(kind)))]
+    for name, (low, high) in NUMBER_FIELDS.items():
+        answers[name] = rng.randint(low, high)
+    return answers
+
+
+def trial_problems(
+    kb: KnowledgeBase,
+    random_sets: int = 100,
+    seed: int = 0,
+    announce: Callable[[str], object] | None = None,
+) -> list[Problem]:
+    """Run the trial assessments (decisions and skip logic); the first engine error as a
+    problem. `announce` gets each label before its assessment, so that the parent of a child
+    that dies knows the answers that killed it."""
+    label = ""
+    try:
+        running = for_knowledge(kb)
+        for label, answers in trial_answers(seed, random_sets):
+            if announce is not None:
+                announce(label)
+            running.fire(answers)
+            running.questions_to_ask(answers)
+    except EngineError as error:
+        text = _("the rule engine failed on a trial assessment ({answers}): {error}")
+        return [Problem("rules.yaml", None, text.format(answers=label, error=error.message()))]
+    return []
+
+
+_TRIAL_SECONDS = 120
+_DONE = "-- done --"
+
+
+def trial_in_child(directory: Path) -> list[Problem]:
+    """The trial assessments in a child process, so that a crash of the C core (an abort, a
+    segmentation fault) is a problem reported by `triage check`, not the end of it."""
+    code = "import sys; from triage import engine; sys.exit(engine.trial_main(sys.argv[1]))"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(directory)],
+            capture_output=True,
+            text=True,
+            timeout=_TRIAL_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        text = _("the trial assessments of the rule engine did not finish: {error}")
+        return [Problem("rules.yaml", None, text.format(error=error))]
+    lines = done.stdout.splitlines()
+    if done.returncode == 0 and _DONE in lines:
+        return [Problem("rules.yaml", None, line) for line in lines[lines.index(_DONE) + 1 :]]
+    label = lines[-1] if lines else "?"
+    text = _("the rule engine crashed on a trial assessment ({answers}): exit code {code}")
+    return [Problem("rules.yaml", None, text.format(answers=label, code=done.returncode))]
+
+
+def trial_main(directory: str) -> int:
+    """The child of `trial_in_child`: each label before its assessment, then a mark and the
+    problems found, one a line; exit 0. A crash leaves the last label as the last line."""
+    from triage import knowledge  # noqa: PLC0415 - only the child needs it here
+
+    kb = knowledge.load(Path(directory))
+
+    def announce(label: str) -> None:
+        sys.stdout.write(label + "\n")
+        sys.stdout.flush()
+
+    problems = trial_problems(kb, announce=announce)
+    sys.stdout.write("\n".join([_DONE, *(problem.text for problem in problems)]) + "\n")
+    return 0

@@ -72,7 +72,10 @@ class KnowledgeError(UsageError):
 
 
 class EngineError(TriageError):
-    """The rule engine failed; never turned into a silent result."""
+    """The rule engine failed or refused the rules; never turned into a silent result. Exit
+    code 2, as for every refusal of the rules (`triage check` too)."""
+
+    exit_code = 2
 
 
 class FileExistsRefused(UsageError):

@@ -496,10 +496,16 @@ class Session:
     def keep_answers(self, ending: Ending) -> None:
         answers = complete(self.answers)
         if answers is not None and self.save_to is not None and self._free_or_own(self.save_to):
-            text = document.to_json(
-                document.new_document(answers, outcome.assess(answers, self.kb), self.kb)
+            try:
+                result = outcome.assess(answers, self.kb)
+            except TriageError:  # the rule engine failed: a resume file keeps the answers
+                result = None
+            text = (
+                ""
+                if result is None
+                else document.to_json(document.new_document(answers, result, self.kb))
             )
-            if self._try_write(self.save_to, text, []) is not None:
+            if result is not None and self._try_write(self.save_to, text, []) is not None:
                 self.saved = self.kept = self.save_to
                 self.say([f"{_(_STOPPED[ending])} {_(SAVED_IN)}"])
                 self.say_verbatim(f"  {_shown(self.save_to.resolve())}")
