@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import graphlib
 import itertools
 import json
 import random
@@ -66,6 +67,8 @@ FACT_KIND = "answers"  # every fact carries kind=answers, which the catch-all ma
 FACT_ID = "answers"  # the one fact in a session; retracted by this id
 CATCH_ALL = "seen"
 ZERO = "#zero"  # a 0 in every fact that counts: the left side of the `at_least` comparison
+GUARD = "#guard"  # a 1 in every fact: each test that counts starts with one of these keys
+GUARDED = 16  # counting tests behind one guard (durable-rules' stack: see _stack_problem)
 
 # durable-rules' fixed limits (src/rules/rete.h, rete.c, state.h), and how close we go.
 MAX_RULES = 4095  # MAX_ACTIONS 4096, one of which is the catch-all
@@ -140,6 +143,7 @@ class Program:
     entries: dict[str, Entry] = field(default_factory=dict)
     counted: dict[str, Counted] = field(default_factory=dict)
     refused: list[Problem] = field(default_factory=list)
+    guards: int = 0  # counting tests put behind guards so far
     _by_test: dict[str, str] = field(default_factory=dict, repr=False)
 
     def add(self, condition: Condition, meaning: Fired, file: str, item: str) -> None:
@@ -152,13 +156,20 @@ class Program:
             self.refused.append(Problem(file, item, text))
             return
         test = _test(condition, self)
-        if _groups(test) > MAX_GROUPS:
+        if _groups(test) + _counts(test) > MAX_GROUPS:  # a guard (below) is one more group
             # durable-rules takes at most 15 all/any groups in one rule, but any number of
             # arithmetic terms: such a condition is counted whole (1 when it holds), 0 < that.
             self.counted.setdefault(ZERO, Counted(ZERO, "", ""))
             test = {"$lt": {ZERO: _count(condition, self)}}
         key = repr(test)
         name = self._by_test.get(key)
+        if name is None and _counts(test):
+            # durable-rules puts every counting test that follows one test on its stack of 64
+            # at once: behind guards, at most GUARDED of them follow the same test.
+            guard = f"{GUARD}{self.guards // GUARDED}"
+            self.guards += 1
+            self.counted.setdefault(guard, Counted(guard, "", GUARD))
+            test = {"$and": [{guard: 1}, test]}
         if name is None:
             name = self._by_test[key] = str(len(self.entries))
             self.entries[name] = Entry(test, (meaning,), file, item)
@@ -198,6 +209,15 @@ def skip_logic(kb: KnowledgeBase) -> Program:
         if condition is not None:
             program.add(condition, Fired(Kind.QUESTION, question.id), "questions.yaml", question.id)
     return program
+
+
+def _counts(test: Any) -> bool:
+    """Whether a test does arithmetic anywhere (reads a counted entry)."""
+    if isinstance(test, dict):
+        return "$m" in test or any(_counts(value) for value in test.values())
+    if isinstance(test, list):
+        return any(_counts(value) for value in test)
+    return False
 
 
 def depth(condition: Condition) -> int:
@@ -349,6 +369,8 @@ def _plan(counted: tuple[Counted, ...]) -> tuple[tuple[str, int, str, Any], ...]
     for entry in counted:
         if entry.key == ZERO:
             plan.append((entry.key, _NUMBER, entry.key, 0))  # never in the fact: always 0
+        elif entry.value == GUARD:
+            plan.append((entry.key, _NUMBER, entry.key, 1))  # never in the fact: always 1
         elif entry.value == NUMBER:
             plan.append((entry.key, _NUMBER, entry.source, NUMBER_FIELDS[entry.field][0]))
         elif entry.value == GIVEN or entry.field in LIST_FIELDS:
@@ -368,27 +390,43 @@ def fact_properties(program: Program) -> int:
 # The engine's limits, checked on a model of the network durable-rules builds
 
 
+@dataclass(frozen=True)
+class _Kid:
+    """A test that follows another: what kind, on which fact entry (a comparison with its
+    operator and bound)."""
+
+    kind: str  # "equal", "compare", "count" (arithmetic) or "join" (the end of an `any`)
+    key: str
+    node: int
+    op: str = ""
+    bound: int = 0
+
+
 @dataclass
 class _Node:
     tests: int = 0  # different tests that follow this one (NEXT_BUCKET_LENGTH)
     anys: int = 0  # `any` groups one of whose branches ends here (NEXT_LIST_LENGTH)
     rules: list[str] = field(default_factory=list)  # rules whose test ends here (BETA_LIST)
-    # Tests after this one that can hold at once for one fact: one equality per answer (an
-    # answer has one value), every comparison and every arithmetic test (never evaluated
-    # before it is taken off the stack), with the rules whose tests they begin.
-    equal: set[str] = field(default_factory=set)
-    compared: list[tuple[str, str, int]] = field(default_factory=list)
-    counting: list[str] = field(default_factory=list)
+    rule: str = ""  # the rule whose test made it
+    kids: list[_Kid] = field(default_factory=list)
 
-    def pending(self) -> int:
-        """How many tests can wait on durable-rules' stack at once after this one (the
-        most comparisons of one number that hold for one value of it: numbers are few)."""
-        compared = 0
-        for name in {name for name, _op, _bound in self.compared}:
-            low, high = NUMBER_FIELDS.get(name, (0, 0))
-            tests = [(op, bound) for field, op, bound in self.compared if field == name]
-            compared += max(sum(_holds(n, *test) for test in tests) for n in range(low, high + 1))
-        return len(self.equal) + compared + len(self.counting) + self.anys
+    def holding(self) -> dict[str, int]:
+        """By fact entry: how many of the tests that follow this one can hold at once for
+        one fact. One equality per entry (an answer has one value), the most comparisons of
+        one number that hold for one value of it, every arithmetic test (durable-rules
+        evaluates it only later)."""
+        found: dict[str, int] = {}
+        for key in dict.fromkeys(kid.key for kid in self.kids if kid.kind != "join"):
+            kids = [kid for kid in self.kids if kid.key == key]
+            equal = 1 if any(kid.kind == "equal" for kid in kids) else 0
+            counting = sum(kid.kind == "count" for kid in kids)
+            compared = [(kid.op, kid.bound) for kid in kids if kid.kind == "compare"]
+            most = 0
+            if compared:
+                low, high = NUMBER_FIELDS.get(key, (0, 0))
+                most = max(sum(_holds(n, *test) for test in compared) for n in range(low, high + 1))
+            found[key] = equal + counting + most
+        return found
 
 
 def _holds(number: int, op: str, bound: int) -> bool:
@@ -420,30 +458,87 @@ class _Network:
         if key == "$or":
             join = self._new()
             for part in value:
-                self.nodes[self._alpha(part, parent)].anys += 1
+                end = self.nodes[self._alpha(part, parent)]
+                end.anys += 1
+                end.kids.append(_Kid("join", "", join))
             return join
         arithmetic = isinstance(value, dict) and any(isinstance(v, dict) for v in value.values())
         if arithmetic:  # durable-rules never shares an arithmetic test
             self.nodes[parent].tests += 1
-            self.nodes[parent].counting.append(self._rule)
-            return self._new()
+            ((name, _expression),) = value.items()
+            node = self._new()
+            self.nodes[parent].kids.append(_Kid("count", name, node))
+            return node
         # A leaf test is a one-key mapping (of a one-key mapping for comparisons), so its repr
         # identifies it, type included (True is not 1 for durable-rules either).
         where = (parent, repr(test))
         found = self.children.get(where)
         if found is None:
             self.nodes[parent].tests += 1
+            found = self.children[where] = self._new()
             if key.startswith("$"):  # a comparison: several can hold for one number
                 ((name, bound),) = value.items()
-                self.nodes[parent].compared.append((name, key, bound))
+                self.nodes[parent].kids.append(_Kid("compare", name, found, key, bound))
             else:
-                self.nodes[parent].equal.add(key)
-            found = self.children[where] = self._new()
+                self.nodes[parent].kids.append(_Kid("equal", key, found))
         return found
 
     def _new(self) -> int:
-        self.nodes.append(_Node())
+        self.nodes.append(_Node(rule=self._rule))
         return len(self.nodes) - 1
+
+    def _ordered(self) -> list[int]:
+        """The nodes, each after every node it follows."""
+        sorter: graphlib.TopologicalSorter[int] = graphlib.TopologicalSorter()
+        for number, node in enumerate(self.nodes):
+            sorter.add(number)
+            for kid in node.kids:
+                sorter.add(kid.node, number)
+        return list(sorter.static_order())
+
+    def stack(self, order: Mapping[str, int]) -> tuple[int, int]:
+        """The most tests that can wait on durable-rules' stack at once, and the node where
+        that happens, when the fact's entries come in `order`. durable-rules takes a test off
+        the stack, then pushes the ends of `any` groups that follow it, then the tests that
+        hold, entry by entry in the fact's order: the last pushed is taken first, so what
+        waits below a test is what was pushed before it (as if every test held)."""
+        below = [0] * len(self.nodes)
+        peak, where = 0, 0
+        for number in self._ordered():
+            node, start = self.nodes[number], below[number]
+            holding = node.holding()
+            joins = [kid for kid in node.kids if kid.kind == "join"]
+            pushed = start + len(joins)
+            if pushed + sum(holding.values()) > peak:
+                peak, where = pushed + sum(holding.values()), number
+            for index, kid in enumerate(joins):
+                below[kid.node] = max(below[kid.node], start + index)
+            for key in sorted(holding, key=lambda k: order.get(k, len(order))):
+                pushed += holding[key]
+                for kid in node.kids:
+                    if kid.key == key and kid.kind != "join":
+                        below[kid.node] = max(below[kid.node], pushed - 1)
+        return peak, where
+
+    def fact_order(self) -> dict[str, int]:
+        """The fact's entries, those whose tests lead to the most tests first: they are pushed
+        first, so taken last, when the least waits below them."""
+        height = [0] * len(self.nodes)
+        for number in reversed(self._ordered()):
+            node = self.nodes[number]
+            holding = node.holding()
+            joins = sum(kid.kind == "join" for kid in node.kids)
+            height[number] = joins + sum(holding.values())
+            for kid in node.kids:
+                alone = joins + holding.get(kid.key, 1) - 1
+                height[number] = max(height[number], alone + height[kid.node])
+        weight: dict[str, int] = {}
+        for node in self.nodes:
+            for kid in node.kids:
+                if kid.kind != "join":
+                    weight[kid.key] = max(weight.get(kid.key, 0), height[kid.node])
+        heaviest = sorted(weight, key=lambda key: -weight[key])
+        return {key: index for index, key in enumerate(heaviest)}
 
 
 def _groups(test: dict[str, Any]) -> int:
@@ -468,16 +563,13 @@ def program_problems(program: Program) -> list[Problem]:
             )
         )
         return problems  # the network of so many rules is not worth modelling
-    network = _Network()
-    network.add_rule(CATCH_ALL, {"kind": FACT_KIND})
-    for name, entry in program.entries.items():
+    for entry in program.entries.values():
         groups = _groups(entry.test)
         if groups > MAX_GROUPS:  # `add` counts such conditions instead: a compiler bug
             text = _("compiled with {count} 'all'/'any' groups, durable-rules takes {limit}")
             text = text.format(count=groups, limit=MAX_GROUPS)
             problems.append(Problem(entry.file, entry.item, text))
-        network.add_rule(name, entry.test)
-    problems += _network_problems(program, network)
+    problems += _network_problems(program, network_of(program))
     properties = fact_properties(program)
     if properties > MAX_FACT_PROPERTIES:
         problems.append(
@@ -493,24 +585,32 @@ def program_problems(program: Program) -> list[Problem]:
     return problems
 
 
+def network_of(program: Program) -> _Network:
+    """The model of the network durable-rules builds for a program."""
+    network = _Network()
+    network.add_rule(CATCH_ALL, {"kind": FACT_KIND})
+    for name, entry in program.entries.items():
+        network.add_rule(name, entry.test)
+    return network
+
+
 def _stack_problem(program: Program, network: _Network) -> Problem | None:
-    """durable-rules pushes every test after the first one that holds for a fact at once onto
-    a stack of 64 (MAX_STACK_SIZE in events.c); one more is error 303, and the session is
-    then broken. Each counting test (an `at_least`, a condition counted whole) is one more
-    such test, whatever the answers."""
-    root = network.nodes[0]
-    if root.pending() <= MAX_PENDING:
+    """durable-rules pushes the tests that follow one that holds onto a stack of 64
+    (MAX_STACK_SIZE in events.c); one more is error 303, and the session is then broken.
+    Checked on the model, with the fact's entries in the order the engine sends them."""
+    count, where = network.stack(network.fact_order())
+    if count <= MAX_PENDING:
         return None
-    ids = list(dict.fromkeys(str(program.entries[name].item) for name in root.counting))
+    rule = network.nodes[where].rule
+    entry = program.entries.get(rule)
     text = _(
         "too many tests of the answers can hold at once for the rule engine: {count}, "
-        "durable-rules takes {limit} (error 303)"
-    ).format(count=root.pending(), limit=MAX_PENDING)
-    if ids:
-        text += _(
-            "; each 'at_least' or counted condition is one ({ids}): fewer such rules, or join them"
-        ).format(ids=", ".join(ids[:6]) + (", ..." if len(ids) > 6 else ""))
-    return Problem(program.file, ids[0] if len(ids) == 1 else None, text)
+        "durable-rules takes {limit} (error 303); fewer rules, or fewer 'at_least' and "
+        "'any' groups"
+    ).format(count=count, limit=MAX_PENDING)
+    if entry is None:
+        return Problem(program.file, None, text)
+    return Problem(entry.file, entry.item, text)
 
 
 def _network_problems(program: Program, network: _Network) -> list[Problem]:
@@ -647,9 +747,13 @@ class _Compiled:
     ruleset: _Ruleset
     meanings: dict[str, tuple[Fired, ...]]
     counted: tuple[Counted, ...]
+    order: tuple[str, ...]  # the fact's first entries (see _Network.fact_order)
 
     def fire(self, answers: Mapping[str, Any]) -> frozenset[Fired]:
-        names = self.ruleset.names(to_fact(answers, self.counted))
+        fact = to_fact(answers, self.counted)
+        ordered = {key: fact[key] for key in self.order if key in fact}
+        ordered.update(fact)  # the rest after them
+        names = self.ruleset.names(ordered)
         return frozenset(fired for name in names for fired in self.meanings.get(name, ()))
 
 
@@ -670,7 +774,8 @@ def _registered(program: Program) -> _Compiled:
                 _refuse(problems)
             ruleset = _rulesets[text] = _Ruleset(text)
     meanings = {name: entry.meaning for name, entry in program.entries.items()}
-    return _Compiled(ruleset, meanings, tuple(program.counted.values()))
+    order = tuple(network_of(program).fact_order())
+    return _Compiled(ruleset, meanings, tuple(program.counted.values()), order)
 
 
 class Engine:
@@ -781,7 +886,9 @@ def trial_problems(
             running.questions_to_ask(answers)
     except EngineError as error:
         text = _("the rule engine failed on a trial assessment ({answers}): {error}")
-        return [Problem("rules.yaml", None, text.format(answers=label, error=error.message()))]
+        return [
+            Problem("rules.yaml", None, text.format(answers=label, error=error.__cause__ or error))
+        ]
     return []
 
 
