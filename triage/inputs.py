@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,10 +115,20 @@ def open_input(path: str, name: str, kind: str = "") -> Iterator[IO[bytes]]:
         if Path(path).is_dir():
             kind = kind or _("an answers file")
             raise InputError(name, _("is a directory, not {kind}").format(kind=kind))
-        stream = Path(path).open("rb")  # noqa: SIM115 - closed by the with below
+        # Opened without blocking, so that a FIFO cannot hang the tool; only a plain file is
+        # read (a FIFO, /dev/zero or another device, also through a link, is refused).
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        stream = open(handle, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as error:
         raise _unreadable(name, error) from None
     with stream:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            kind = kind or _("an answers file")
+            refused = _(
+                "is not a plain file (a FIFO or a device?), not {kind}; give a file, or - for "
+                "standard input"
+            )
+            raise InputError(name, refused.format(kind=kind))
         yield stream
 
 

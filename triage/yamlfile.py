@@ -19,7 +19,9 @@ more pass but never builds the expanded document.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +60,10 @@ _Loader.add_implicit_resolver(
 def read_yaml(path: Path) -> Any:
     """The data of a rule file. OSError and UnicodeDecodeError pass through (the caller says
     the file cannot be read); everything wrong with the YAML itself is a YamlProblem."""
-    with path.open("rb") as stream:
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO cannot hang
+    with open(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise YamlProblem(_("not a plain file (a FIFO or a device?); give a rule file"))
         raw = stream.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise YamlProblem(
