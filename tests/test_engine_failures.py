@@ -150,3 +150,25 @@ def test_assess_reports_an_engine_error_in_one_line_with_exit_2(
     assert main(["assess", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "error code: 303" in err and "Traceback" not in err
+
+
+def test_the_quiz_keeps_the_answers_when_the_engine_fails(failing_on_fever, kb, tmp_path) -> None:
+    """The engine fails once fever is yes: the answers so far are kept in a resume file, the
+    quiz ends as failed with the engine error noted (the command line prints it in one line,
+    exit 2), never a traceback or a loop."""
+    from tests.quiz_script import BASICS, CLOCK
+    from tests.session_script import SessionScript
+    from triage.errors import EngineError
+    from triage.session import Ending, Session
+
+    script = SessionScript({**BASICS, "fever": "yes"}, keys=["s"])
+    quiz = Session(
+        kb, script, directory=tmp_path, clock=lambda: CLOCK, command="triage",
+        screen=lambda: (80, 24),
+    )  # fmt: skip
+    assert quiz.run() is Ending.FAILED
+    assert isinstance(quiz.error, EngineError) and "error code: 303" in quiz.error.message()
+    (kept,) = tmp_path.iterdir()
+    data = json.loads(kept.read_text())
+    assert data["resume"] == 1 and data["answers"]["age"] == BASICS["age"]
+    assert quiz.kept == kept
