@@ -427,6 +427,10 @@ class Session:
                     continue
             try:
                 return files.write_atomic(candidate, text, overwrite=replace)
+            except KeyboardInterrupt as stop:  # a signal during the save: the file is complete
+                if kind == "document" and getattr(stop, "written", None) is not None:
+                    self.saved = stop.written  # type: ignore[attr-defined]
+                raise
             except TriageError as error:
                 problem = one_line(error.message())
                 self.ui.show(
