@@ -169,6 +169,8 @@ def parse_json(text: str, name: str, *, single_line: bool = False) -> Any:
         repeated.append("")
         return _object(pairs)
 
+    if single_line:  # without its line break, a line cut short ends at its last column
+        text = text.rstrip("\r\n")
     try:
         data = json.loads(
             text, object_pairs_hook=objects, parse_constant=_no_constant, parse_float=_finite

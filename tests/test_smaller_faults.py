@@ -1,0 +1,45 @@
+"""The smaller findings of issue #18, each with its reproduction."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from triage.cli import main
+
+ANSWERS = {"schema_version": 1, "age": 40, "location": ["lower_back"], "duration": "1_to_4_weeks"}
+
+
+@pytest.mark.parametrize("created", ["0001-01-01T00:00:00", "0001-01-01T00:59:59"])
+@pytest.mark.parametrize(
+    "command",
+    [["fhir", "{}", "--result"], ["assess", "{}", "--format", "markdown"]],
+    ids=["fhir", "markdown"],
+)
+def test_a_saved_date_at_the_ends_of_time_is_refused_not_a_crash(
+    capsys, tmp_path, created, command
+) -> None:
+    path = tmp_path / "saved.json"
+    assert main(["assess", _answers(tmp_path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    metadata = {"tool": "triage", "document_version": 1, "created": created}
+    path.write_text(json.dumps({"answers": ANSWERS, "result": result, "metadata": metadata}))
+    assert main([str(path) if arg == "{}" else arg for arg in command]) == 2
+    err = capsys.readouterr().err
+    assert "metadata.created" in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def _answers(tmp_path) -> str:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(ANSWERS))
+    return str(path)
+
+
+def test_a_batch_line_cut_mid_object_names_the_column_where_it_ends(capsys, tmp_path) -> None:
+    text = json.dumps(ANSWERS)[:-1]  # the closing brace lost
+    path = tmp_path / "lines.jsonl"
+    path.write_text(text + "\n")
+    assert main(["assess", "--batch", str(path)]) == 2
+    (line,) = capsys.readouterr().out.splitlines()
+    assert f"column {len(text) + 1}" in json.loads(line)["error"]
