@@ -43,3 +43,16 @@ def test_a_batch_line_cut_mid_object_names_the_column_where_it_ends(capsys, tmp_
     assert main(["assess", "--batch", str(path)]) == 2
     (line,) = capsys.readouterr().out.splitlines()
     assert f"column {len(text) + 1}" in json.loads(line)["error"]
+
+
+def test_a_resume_files_unknown_key_lists_the_resume_files_fields(tmp_path, kb) -> None:
+    from triage import session
+    from triage.errors import InputError
+
+    path = tmp_path / "triage-resume.json"
+    path.write_text(json.dumps({"resume": 1, "answers": {"age": 40}, "answer": {}}))
+    with pytest.raises(InputError) as caught:
+        session.load_resume(str(path), kb)
+    message = caught.value.message()
+    assert "allowed fields: resume, answers, metadata" in message, message
+    assert "did you mean 'answers'?" in message

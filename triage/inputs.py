@@ -276,15 +276,16 @@ def _validate(model: type[BaseModel], data: dict[str, Any], name: str) -> Any:
         raise InputError(name, _("nested too deeply")) from None
 
 
-def explain(problem: Any) -> str:
-    """One pydantic error in words, with the allowed values."""
+def explain(problem: Any, fields: list[str] | None = None) -> str:
+    """One pydantic error in words, with the allowed values (`fields`: the fields of the
+    object when it is not the answers)."""
     location = [str(part) for part in problem["loc"]]
     if location and location[0] == "answers":
         location = location[1:]
     field = location[-1] if location else ""
     kind = problem["type"]
     if kind == "extra_forbidden":
-        return _unknown_name(field, in_symptoms="symptoms" in location[:-1])
+        return _unknown_name(field, in_symptoms="symptoms" in location[:-1], fields=fields)
     if kind == "missing":
         return _("is required")
     value = shown(as_json(problem.get("input")))
@@ -333,8 +334,10 @@ def _allowed_for(location: list[str]) -> list[str] | None:
     return [str(value) for value in enum] if enum else None
 
 
-def _unknown_name(name: str, in_symptoms: bool) -> str:
-    known = list(SYMPTOMS) if in_symptoms else list(Answers.model_fields)
+def _unknown_name(name: str, in_symptoms: bool, fields: list[str] | None = None) -> str:
+    """An unknown field or symptom, with a did-you-mean and the allowed ones (`fields`: those
+    of another object than the answers, such as a resume file)."""
+    known = list(SYMPTOMS) if in_symptoms else fields or list(Answers.model_fields)
     close = difflib.get_close_matches(name, known, n=1)
     hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
     unknown = (
