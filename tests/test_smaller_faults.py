@@ -56,3 +56,18 @@ def test_a_resume_files_unknown_key_lists_the_resume_files_fields(tmp_path, kb) 
     message = caught.value.message()
     assert "allowed fields: resume, answers, metadata" in message, message
     assert "did you mean 'answers'?" in message
+
+
+def test_resume_from_standard_input_is_refused(capsys) -> None:
+    assert main(["quiz", "--resume", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "--resume -" in err and err.count("\n") == 1
+
+
+def test_a_long_valid_save_name_is_written(tmp_path) -> None:
+    """250 characters is a valid name; the temporary name used while writing must fit too."""
+    from triage import files
+
+    path = tmp_path / ("a" * 245 + ".json")
+    assert files.write_atomic(path, "{}\n") == path
+    assert path.read_text() == "{}\n" and [p.name for p in tmp_path.iterdir()] == [path.name]

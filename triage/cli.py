@@ -488,6 +488,13 @@ def print_quick_welcome(args: argparse.Namespace) -> bool:
 def run_quiz(args: argparse.Namespace) -> int:
     """The interactive quiz; only this command loads the prompt library. Every way it can end
     keeps the answers (see triage.session); the exit code says how it ended."""
+    if str(getattr(args, "resume", None)) == "-":  # it would be read, then written, as "-"
+        raise UsageError(
+            _(
+                "--resume -: the quiz reads your keys from standard input; give the resume "
+                "file by its name"
+            )
+        )
     for name, stream in ((_("standard input"), sys.stdin), (_("standard output"), sys.stdout)):
         if stream is None or not stream.isatty():  # None: closed (`<&-`, `>&-`)
             raise UsageError(

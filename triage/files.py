@@ -42,7 +42,10 @@ def _write_atomic(path: Path, text: str, overwrite: bool) -> Path:
         raise FileExistsRefused(_(EXISTS).format(file=path))
     directory = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        # The temporary name is short whatever the name (a 250-character name is valid, and
+        # the temporary one must fit the same limit of 255).
+        prefix = f".{path.name[:64]}."
+        handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
     except OSError as error:
         cannot = _("{file}: cannot write here: {reason}")
         raise UsageError(cannot.format(file=path, reason=error.strerror or error)) from None
