@@ -71,3 +71,21 @@ def test_a_long_valid_save_name_is_written(tmp_path) -> None:
     path = tmp_path / ("a" * 245 + ".json")
     assert files.write_atomic(path, "{}\n") == path
     assert path.read_text() == "{}\n" and [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_binary_data_ends_a_batch_at_once(capsys, tmp_path) -> None:
+    """`--batch /dev/zero` (through standard input: a device by name is refused) never ended."""
+    path = tmp_path / "zeros.jsonl"
+    path.write_bytes(b"\0" * 3_000_000)
+    assert main(["assess", "--batch", str(path)]) == 2
+    assert "NUL bytes" in capsys.readouterr().err
+
+
+def test_too_many_values_without_aliases_does_not_blame_aliases(tmp_path) -> None:
+    from triage.yamlfile import MAX_NODES, YamlProblem, read_yaml
+
+    path = tmp_path / "x.yaml"
+    path.write_text("a: [" + ",".join(["1"] * (MAX_NODES + 1)) + "]\n")
+    with pytest.raises(YamlProblem) as caught:
+        read_yaml(path)
+    assert "too many values" in str(caught.value) and "alias" not in str(caught.value)

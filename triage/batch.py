@@ -93,6 +93,8 @@ def lines_of(stream: IO[bytes], name: str = _LINE) -> Iterator[bytes]:
         line = read_line(stream, name, MAX_BYTES + 1)
         if not line:
             return
+        if b"\0" in line:  # never in JSON text: binary data such as /dev/zero, which has no end
+            raise InputError(name, _("holds NUL bytes: binary data, not JSON lines"))
         if len(line) > MAX_BYTES and not line.endswith(b"\n"):
             while (rest := read_line(stream, name, MAX_BYTES)) and not rest.endswith(b"\n"):
                 pass

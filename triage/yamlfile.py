@@ -114,6 +114,7 @@ def _check_events(text: str) -> None:
     lengths: dict[str, int] = {}  # anchor -> characters of text in its expanded subtree
     stack: list[_Collection] = []
     total = chars = 0
+    aliased = False
     for event in yaml.parse(text, Loader=_Loader):
         _check_tag(event)
         if isinstance(event, yaml.AliasEvent):
@@ -126,6 +127,7 @@ def _check_events(text: str) -> None:
                 raise YamlProblem(problem.format(where=_where(event.start_mark), anchor=anchor))
             total += sizes[anchor]
             chars += lengths[anchor]
+            aliased = True
             _note(stack, event, f"*{anchor}")
         elif isinstance(event, yaml.ScalarEvent):
             total += 1
@@ -156,9 +158,13 @@ def _check_events(text: str) -> None:
             )
             raise YamlProblem(problem.format(where=_where(event.start_mark), limit=MAX_CHARS))
         if total > MAX_NODES:
-            problem = _(
-                "{where}too large once its aliases are expanded (more than {limit:,} values); "
-                "write the values out instead of nesting aliases"
+            problem = (
+                _(
+                    "{where}too large once its aliases are expanded (more than {limit:,} "
+                    "values); write the values out instead of nesting aliases"
+                )
+                if aliased
+                else _("{where}too many values (more than {limit:,}) for a rule file")
             )
             raise YamlProblem(problem.format(where=_where(event.start_mark), limit=MAX_NODES))
 
