@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import graphlib
 import itertools
 import json
 import random
@@ -156,14 +155,17 @@ class Program:
             self.refused.append(Problem(file, item, text))
             return
         test = _test(condition, self)
-        if _groups(test) + _counts(test) > MAX_GROUPS:  # a guard (below) is one more group
+        key = repr(test)
+        counts = _COUNTED in key  # arithmetic: it reads a counted entry of the fact
+        if _groups(test) + counts > MAX_GROUPS:  # a guard (below) is one more group
             # durable-rules takes at most 15 all/any groups in one rule, but any number of
             # arithmetic terms: such a condition is counted whole (1 when it holds), 0 < that.
             self.counted.setdefault(ZERO, Counted(ZERO, "", ""))
             test = {"$lt": {ZERO: _count(condition, self)}}
-        key = repr(test)
+            counts = True
+            key = repr(test)
         name = self._by_test.get(key)
-        if name is None and _counts(test):
+        if name is None and counts:
             # durable-rules puts every counting test that follows one test on its stack of 64
             # at once: behind guards, at most GUARDED of them follow the same test.
             guard = f"{GUARD}{self.guards // GUARDED}"
@@ -211,13 +213,8 @@ def skip_logic(kb: KnowledgeBase) -> Program:
     return program
 
 
-def _counts(test: Any) -> bool:
-    """Whether a test does arithmetic anywhere (reads a counted entry)."""
-    if isinstance(test, dict):
-        return "$m" in test or any(_counts(value) for value in test.values())
-    if isinstance(test, list):
-        return any(_counts(value) for value in test)
-    return False
+_COUNTED = repr("$m")  # in the text of a test that reads a counted entry (answer values,
+# the only other strings in a test, are plain names)
 
 
 def depth(condition: Condition) -> int:
@@ -416,17 +413,24 @@ class _Node:
         one number that hold for one value of it, every arithmetic test (durable-rules
         evaluates it only later)."""
         found: dict[str, int] = {}
-        for key in dict.fromkeys(kid.key for kid in self.kids if kid.kind != "join"):
-            kids = [kid for kid in self.kids if kid.key == key]
+        groups: dict[str, list[_Kid]] = {}
+        for kid in self.kids:
+            if kid.kind != "join":
+                groups.setdefault(kid.key, []).append(kid)
+        for key, kids in groups.items():
             equal = 1 if any(kid.kind == "equal" for kid in kids) else 0
             counting = sum(kid.kind == "count" for kid in kids)
             compared = [(kid.op, kid.bound) for kid in kids if kid.kind == "compare"]
-            most = 0
-            if compared:
-                low, high = NUMBER_FIELDS.get(key, (0, 0))
-                most = max(sum(_holds(n, *test) for test in compared) for n in range(low, high + 1))
-            found[key] = equal + counting + most
+            found[key] = equal + counting + (_most_holding(key, compared) if compared else 0)
         return found
+
+
+def _most_holding(name: str, tests: list[tuple[str, int]]) -> int:
+    """The most of these comparisons that hold together for one value of a number (tried at
+    its ends and next to each bound, where the count can change)."""
+    low, high = NUMBER_FIELDS.get(name, (0, 0))
+    values = {low, high, *(b + d for _op, b in tests for d in (-1, 0, 1) if low <= b + d <= high)}
+    return max(sum(_holds(n, *test) for test in tests) for n in values)
 
 
 def _holds(number: int, op: str, bound: int) -> bool:
@@ -444,6 +448,8 @@ class _Network:
         self.nodes: list[_Node] = [_Node()]
         self.children: dict[tuple[int, str], int] = {}
         self._rule = ""
+        self._holding: list[dict[str, int]] = []  # Node.holding of each node, once
+        self._order: dict[str, int] | None = None
 
     def add_rule(self, name: str, test: dict[str, Any]) -> None:
         self._rule = name
@@ -456,11 +462,11 @@ class _Network:
                 parent = self._alpha(part, parent)
             return parent
         if key == "$or":
-            join = self._new()
-            for part in value:
-                end = self.nodes[self._alpha(part, parent)]
-                end.anys += 1
-                end.kids.append(_Kid("join", "", join))
+            ends = [self._alpha(part, parent) for part in value]
+            join = self._new()  # after its branches: every node comes after those it follows
+            for end in ends:
+                self.nodes[end].anys += 1
+                self.nodes[end].kids.append(_Kid("join", "", join))
             return join
         arithmetic = isinstance(value, dict) and any(isinstance(v, dict) for v in value.values())
         if arithmetic:  # durable-rules never shares an arithmetic test
@@ -487,14 +493,10 @@ class _Network:
         self.nodes.append(_Node(rule=self._rule))
         return len(self.nodes) - 1
 
-    def _ordered(self) -> list[int]:
-        """The nodes, each after every node it follows."""
-        sorter: graphlib.TopologicalSorter[int] = graphlib.TopologicalSorter()
-        for number, node in enumerate(self.nodes):
-            sorter.add(number)
-            for kid in node.kids:
-                sorter.add(kid.node, number)
-        return list(sorter.static_order())
+    def _holdings(self) -> list[dict[str, int]]:
+        if len(self._holding) != len(self.nodes):
+            self._holding = [node.holding() for node in self.nodes]
+        return self._holding
 
     def stack(self, order: Mapping[str, int]) -> tuple[int, int]:
         """The most tests that can wait on durable-rules' stack at once, and the node where
@@ -504,29 +506,33 @@ class _Network:
         waits below a test is what was pushed before it (as if every test held)."""
         below = [0] * len(self.nodes)
         peak, where = 0, 0
-        for number in self._ordered():
-            node, start = self.nodes[number], below[number]
-            holding = node.holding()
+        holdings = self._holdings()
+        for number, node in enumerate(self.nodes):  # each after every node it follows
+            start, holding = below[number], holdings[number]
             joins = [kid for kid in node.kids if kid.kind == "join"]
             pushed = start + len(joins)
             if pushed + sum(holding.values()) > peak:
                 peak, where = pushed + sum(holding.values()), number
             for index, kid in enumerate(joins):
                 below[kid.node] = max(below[kid.node], start + index)
+            after: dict[str, int] = {}  # pushed once the tests on each entry are
             for key in sorted(holding, key=lambda k: order.get(k, len(order))):
                 pushed += holding[key]
-                for kid in node.kids:
-                    if kid.key == key and kid.kind != "join":
-                        below[kid.node] = max(below[kid.node], pushed - 1)
+                after[key] = pushed
+            for kid in node.kids:
+                if kid.kind != "join":
+                    below[kid.node] = max(below[kid.node], after[kid.key] - 1)
         return peak, where
 
     def fact_order(self) -> dict[str, int]:
         """The fact's entries, those whose tests lead to the most tests first: they are pushed
         first, so taken last, when the least waits below them."""
+        if self._order is not None:
+            return self._order
         height = [0] * len(self.nodes)
-        for number in reversed(self._ordered()):
-            node = self.nodes[number]
-            holding = node.holding()
+        holdings = self._holdings()
+        for number in reversed(range(len(self.nodes))):
+            node, holding = self.nodes[number], holdings[number]
             joins = sum(kid.kind == "join" for kid in node.kids)
             height[number] = joins + sum(holding.values())
             for kid in node.kids:
@@ -538,7 +544,8 @@ class _Network:
                 if kid.kind != "join":
                     weight[kid.key] = max(weight.get(kid.key, 0), height[kid.node])
         heaviest = sorted(weight, key=lambda key: -weight[key])
-        return {key: index for index, key in enumerate(heaviest)}
+        self._order = {key: index for index, key in enumerate(heaviest)}
+        return self._order
 
 
 def _groups(test: dict[str, Any]) -> int:
@@ -548,8 +555,9 @@ def _groups(test: dict[str, Any]) -> int:
     return 0
 
 
-def program_problems(program: Program) -> list[Problem]:
-    """Every durable-rules limit a compiled program crosses, with the file and id."""
+def program_problems(program: Program, network: _Network | None = None) -> list[Problem]:
+    """Every durable-rules limit a compiled program crosses, with the file and id (on its
+    network when given, else one built here)."""
     problems = list(program.refused)
     if len(program.entries) > MAX_RULES:
         problems.append(
@@ -569,7 +577,7 @@ def program_problems(program: Program) -> list[Problem]:
             text = _("compiled with {count} 'all'/'any' groups, durable-rules takes {limit}")
             text = text.format(count=groups, limit=MAX_GROUPS)
             problems.append(Problem(entry.file, entry.item, text))
-    problems += _network_problems(program, network_of(program))
+    problems += _network_problems(program, network or network_of(program))
     properties = fact_properties(program)
     if properties > MAX_FACT_PROPERTIES:
         problems.append(
@@ -678,6 +686,7 @@ class _Ruleset:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.order: tuple[str, ...] = ()  # the fact's first entries (_Network.fact_order)
         self.handle = self._create()
         self._new_session()
 
@@ -769,13 +778,14 @@ def _registered(program: Program) -> _Compiled:
     with _lock:
         ruleset = _rulesets.get(text)
         if ruleset is None:
-            problems = program_problems(program)
+            network = network_of(program)
+            problems = program_problems(program, network)
             if problems:
                 _refuse(problems)
             ruleset = _rulesets[text] = _Ruleset(text)
+            ruleset.order = tuple(network.fact_order())  # the same for the same text
     meanings = {name: entry.meaning for name, entry in program.entries.items()}
-    order = tuple(network_of(program).fact_order())
-    return _Compiled(ruleset, meanings, tuple(program.counted.values()), order)
+    return _Compiled(ruleset, meanings, tuple(program.counted.values()), ruleset.order)
 
 
 class Engine:
