@@ -172,3 +172,19 @@ def test_the_quiz_keeps_the_answers_when_the_engine_fails(failing_on_fever, kb, 
     data = json.loads(kept.read_text())
     assert data["resume"] == 1 and data["answers"]["age"] == BASICS["age"]
     assert quiz.kept == kept
+
+
+def test_check_reports_a_crash_of_its_trial_child_naming_the_answers(monkeypatch, tmp_path) -> None:
+    """A child that dies (here: as after SIGABRT) is a problem naming the last answers it
+    announced, not the end of `check`."""
+
+    def died(*args, **kwargs):
+        return subprocess.CompletedProcess(args, -6, "every symptom yes\nonly fever: yes\n", "")
+
+    monkeypatch.setattr(triage.engine.subprocess, "run", died)
+    (problem,) = triage.engine.trial_in_child(tmp_path)
+    assert "crashed" in problem.text and "only fever: yes" in problem.text, problem
+
+
+def test_the_trial_child_passes_the_shipped_rules() -> None:
+    assert triage.engine.trial_in_child(knowledge.default_directory()) == []
