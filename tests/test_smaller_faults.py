@@ -89,3 +89,17 @@ def test_too_many_values_without_aliases_does_not_blame_aliases(tmp_path) -> Non
     with pytest.raises(YamlProblem) as caught:
         read_yaml(path)
     assert "too many values" in str(caught.value) and "alias" not in str(caught.value)
+
+
+def test_an_unknown_lang_is_refused_wholly_in_the_environments_language(
+    capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")
+    try:
+        assert main(["--lang", "xx", "assess", "x"]) == 2
+    finally:
+        from triage import i18n
+
+        i18n.use("en")
+    err = capsys.readouterr().err
+    assert "ist keine Sprache dieses Programms" in err and "Fehler" in err, err

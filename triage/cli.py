@@ -109,7 +109,7 @@ def speak(argv: Sequence[str]) -> None:
         chosen = language.chosen(argv)
     except UsageError:
         i18n.use(language.from_environment())
-        raise
+        chosen = language.chosen(argv)  # refused again, in that language this time
     i18n.use(chosen)
 
 
