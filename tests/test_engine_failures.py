@@ -188,3 +188,56 @@ def test_check_reports_a_crash_of_its_trial_child_naming_the_answers(monkeypatch
 
 def test_the_trial_child_passes_the_shipped_rules() -> None:
     assert triage.engine.trial_in_child(knowledge.default_directory()) == []
+
+
+@pytest.mark.parametrize("converted", [False, True], ids=["as-raised", "as-the-prompts-pass-it"])
+def test_an_engine_error_inside_a_prompt_ends_the_quiz_with_the_answers_kept(
+    failing_on_fever, kb, tmp_path, converted
+) -> None:
+    """The prompts call the page's callbacks on every key and redraw, inside the prompt
+    library, which would print a traceback and "Press ENTER to continue..." for ever for an
+    Exception: an engine error there is an EngineStopped (a KeyboardInterrupt) instead, and
+    the quiz ends as failed with the error noted and the confirmed answers kept."""
+    from tests.quiz_script import BASICS, CLOCK
+    from tests.session_script import SessionScript
+    from triage.errors import EngineError, EngineStopped
+    from triage.quiz import QuizInterrupted
+    from triage.session import Ending, Session
+
+    class Prompting(SessionScript):
+        def ask(self, page):
+            if "fever" in {question.id for question in page.questions}:
+                try:
+                    page.stopping({"fever": "yes"})  # as the prompt does when Yes is chosen
+                except EngineStopped:
+                    if converted:  # prompts.py: `raise QuizInterrupted from None`
+                        raise QuizInterrupted from None
+                    raise
+            return super().ask(page)
+
+    script = Prompting(dict(BASICS))
+    quiz = Session(
+        kb, script, directory=tmp_path, clock=lambda: CLOCK, command="triage",
+        screen=lambda: (80, 24),
+    )  # fmt: skip
+    assert quiz.run() is Ending.FAILED
+    assert isinstance(quiz.error, EngineError) and "error code: 303" in quiz.error.message()
+    (kept,) = tmp_path.iterdir()
+    assert json.loads(kept.read_text())["answers"]["age"] == BASICS["age"]
+
+
+def test_a_pages_callbacks_raise_an_engine_error_as_a_keyboard_interrupt(
+    failing_on_fever, kb
+) -> None:
+    """What the prompt library lets through: a KeyboardInterrupt, never an Exception."""
+    from triage import quiz
+    from triage.errors import EngineStopped, engine_failure
+
+    page = quiz.make_page(kb, quiz.page_of(kb, "fever"), {"age": 40})
+    for callback in (page.stopping, page.shown):
+        with pytest.raises(KeyboardInterrupt) as caught:
+            callback({"fever": "yes"})
+        assert isinstance(caught.value, EngineStopped)
+        assert not isinstance(caught.value, Exception)
+        failure = engine_failure(caught.value)
+        assert failure is not None and "error code: 303" in failure.message()

@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
 from triage import outcome
+from triage.errors import EngineError, EngineStopped, engine_failure
 from triage.i18n import _, ngettext
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import REQUIRED_FIELDS, Answers, Level, Result
@@ -311,9 +312,25 @@ def make_page(
         number=number,
         total=total,
         can_go_back=can_go_back,
-        shown=lambda chosen: shown_on(kb, plan, others, chosen),
-        stopping=lambda chosen: stopping_on(kb, plan, others, chosen),
+        shown=_in_prompts(lambda chosen: shown_on(kb, plan, others, chosen)),
+        stopping=_in_prompts(lambda chosen: stopping_on(kb, plan, others, chosen)),
     )
+
+
+T = TypeVar("T")
+
+
+def _in_prompts(call: Callable[[Mapping[str, Any]], T]) -> Callable[[Mapping[str, Any]], T]:
+    """A page callback that runs inside the prompt library (on each key, each redraw): an
+    engine error there ends the prompt as an EngineStopped (see triage.errors)."""
+
+    def guarded(chosen: Mapping[str, Any]) -> T:
+        try:
+            return call(chosen)
+        except EngineError as error:
+            raise EngineStopped(error) from error
+
+    return guarded
 
 
 def _holds_any(plan: PagePlan, asked: set[str]) -> bool:
@@ -420,6 +437,7 @@ class Stopped:
 class Interrupted:
     answers: Partial
     trail: tuple[str, ...] = ()
+    failed: EngineError | None = None  # the engine failed inside a prompt (EngineStopped)
 
 
 def run(
@@ -440,8 +458,8 @@ def run(
     loop = _Loop(kb, asker, prune(kb, answers or {}), list(trail))
     try:
         return loop.run(back)
-    except (QuizInterrupted, KeyboardInterrupt):
-        return Interrupted(loop.kept(), tuple(loop.trail))
+    except (QuizInterrupted, KeyboardInterrupt) as stop:
+        return Interrupted(loop.kept(), tuple(loop.trail), engine_failure(stop))
 
 
 class _Loop:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, cast
 
 from triage import conditions, document, files, markdown, outcome, render, resume, signals
-from triage.errors import TriageError
+from triage.errors import TriageError, engine_failure
 from triage.i18n import N_, _, ngettext
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import REQUIRED_FIELDS, Answers, Result
@@ -200,7 +200,10 @@ class Session:
         try:
             self.welcome()
             return self.ask_and_conclude()
-        except (QuizInterrupted, KeyboardInterrupt):  # also SIGHUP and SIGTERM (signals.Stop)
+        except (QuizInterrupted, KeyboardInterrupt) as stop:  # also SIGHUP and SIGTERM
+            failed = engine_failure(stop)  # an engine error inside a prompt (EngineStopped)
+            if failed is not None:
+                self._note_error(failed)
             return self.keep_for_later()
         except Exception as error:  # a bug: keep the answers first, then report it
             self._note_error(error)
@@ -213,7 +216,9 @@ class Session:
             self.answers = ending.answers
             self.trail = tuple(getattr(ending, "trail", ()))
             match ending:
-                case Interrupted():
+                case Interrupted(failed=failed):
+                    if failed is not None:
+                        self._note_error(failed)
                     return self.keep_for_later()
                 case Stopped():
                     concluded = self.stop_for_emergency()
