@@ -174,9 +174,12 @@ def test_counting_at_the_edges(counting) -> None:
     assert "TEST-TEN-OF-TWENTY" not in {reason.rule for reason in result.reasons}
 
 
+@pytest.mark.parametrize("op", sorted(conditions.NUMBER_TESTS))
 @pytest.mark.parametrize("name", sorted(NUMBER_FIELDS))
-def test_number_comparisons_inside_counting_at_every_value(name, tmp_path) -> None:
-    """Each comparison, at every possible number and with the number missing."""
+def test_number_comparisons_inside_counting_at_every_value(name, op, tmp_path) -> None:
+    """Each comparison, at every possible number and with the number missing (one operator
+    at a time: 20 counting rules more than the shipped ones could overflow durable-rules'
+    stack of 64 tests for some answers, and `check` refuses them)."""
     low, high = NUMBER_FIELDS[name]
     bounds = [low, low + 1, (low + high) // 2, high - 1, high]
     rules = [
@@ -187,7 +190,6 @@ def test_number_comparisons_inside_counting_at_every_value(name, tmp_path) -> No
             "when": {"at_least": {"count": 1, "of": [{name: {op: bound}}]}},
             "sources": ["NICE-NG59"],
         }
-        for op in conditions.NUMBER_TESTS
         for bound in bounds
     ]
     kb = knowledge.load(rules_with(tmp_path, rules))
@@ -200,7 +202,6 @@ def test_number_comparisons_inside_counting_at_every_value(name, tmp_path) -> No
         fired = {f.id for f in eng.fire(answers) if f.id.startswith("TEST-")}
         expected = {
             f"TEST-{op.upper()}-{bound}"
-            for op in conditions.NUMBER_TESTS
             for bound in bounds
             if number is not None and conditions.compare(number, op, bound)
         }
@@ -338,8 +339,12 @@ def test_too_many_different_tests_is_a_problem_not_a_hang(kb) -> None:
         shipped.add_rule(name, entry.test)
     room = engine.MAX_TESTS_AFTER_ONE - shipped.nodes[0].tests - 1  # the catch-all
     fits = [simple_rule(i, when) for i, when in enumerate(distinct_tests(room))]
-    assert limit_texts(with_conditions(kb, fits)) == []
-    engine.Engine(with_conditions(kb, fits))  # registers (a hang here would time the test out)
+    texts = limit_texts(with_conditions(kb, fits))
+    assert not any("different tests" in text for text in texts), texts
+    # (so many comparisons of one number hold at once for most ages: a stack problem instead)
+    assert any("can hold at once" in text for text in texts), texts
+    # registers (a hang here would time the test out)
+    engine._Ruleset(engine.decisions(with_conditions(kb, fits)).text())
     over = [simple_rule(i, when) for i, when in enumerate(distinct_tests(room + 20))]
     problems = limit_texts(with_conditions(kb, over))
     assert any("different tests" in text for text in problems), problems

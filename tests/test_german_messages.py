@@ -115,7 +115,7 @@ BROKEN_RESPONSES = {
     ),
     "old version": (_version, "questionnaire", "beantwortet Version '0.1' des Fragebogens"),
     "no version": (_unversioned, "questionnaire", "gibt nicht an, welche Version"),
-    "item not an object": (_set("item", [7]), "item", "erwartet wird ein Objekt 'item'"),
+    "item not an object": (_set("item", [7]), "item[0]", "erwartet wird ein Objekt 'item'"),
     "item not a list": (_set("item", "x"), "item", "muss eine Liste sein, nicht 'x'"),
     "no linkId": (
         _set("item", [{"linkId": 7}]),

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import scenario_files
 from tests.quiz_script import BASICS, SECTIONS, Script, answered_from
-from triage import outcome, quiz, wording
+from triage import outcome, quiz
 from triage.models import Answers, Level, Missing
 from triage.quiz import REVIEW, Finished, Interrupted, Stopped
 

@@ -2,7 +2,8 @@
 
 Each input line holds one answers object (or assessment document); each output line holds its
 result object, compact, in input order. A line that cannot be read or validated becomes
-{"line": N, "error": "...", "field": "..."} and the rest carry on; blank lines are skipped.
+{"line": N, "error": "...", "field": "..."} and the rest carry on (a rule-engine error on one
+line too: the engine starts afresh for the next); blank lines are skipped.
 The knowledge base and engine are loaded once by the caller; per line there is only parsing,
 validation, assessment and serialisation (this path is benchmarked).
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Protocol
 
 from triage import outcome, render
-from triage.errors import InputError
+from triage.errors import EngineError, InputError
 from triage.i18n import _
 from triage.inputs import (
     MAX_BYTES,
@@ -65,8 +66,14 @@ def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: Sink) -> Tally:
             tally.failed += 1
             write(error_line(number, error.problem, error.field))
         else:
-            tally.assessed += 1
-            write(render.to_json_line(outcome.assess(answers, kb)) + "\n")
+            try:
+                line = render.to_json_line(outcome.assess(answers, kb)) + "\n"
+            except EngineError as error:  # this line only: the engine starts afresh
+                tally.failed += 1
+                line = error_line(number, error.message(), None)
+            else:
+                tally.assessed += 1
+            write(line)
         flush()
     return tally
 
@@ -86,6 +93,8 @@ def lines_of(stream: IO[bytes], name: str = _LINE) -> Iterator[bytes]:
         line = read_line(stream, name, MAX_BYTES + 1)
         if not line:
             return
+        if b"\0" in line:  # never in JSON text: binary data such as /dev/zero, which has no end
+            raise InputError(name, _("holds NUL bytes: binary data, not JSON lines"))
         if len(line) > MAX_BYTES and not line.endswith(b"\n"):
             while (rest := read_line(stream, name, MAX_BYTES)) and not rest.endswith(b"\n"):
                 pass

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage import __version__
-from triage.errors import Problem, TriageError, UsageError
+from triage.errors import EngineError, Problem, TriageError, UsageError
 from triage.i18n import _, ngettext, pgettext
 from triage.output import (
     EXIT_PIPE_CLOSED,
@@ -110,7 +110,7 @@ def speak(argv: Sequence[str]) -> None:
         chosen = language.chosen(argv)
     except UsageError:
         i18n.use(language.from_environment())
-        raise
+        chosen = language.chosen(argv)  # refused again, in that language this time
     i18n.use(chosen)
 
 
@@ -606,7 +606,8 @@ def run_check(args: argparse.Namespace) -> int:
 def _engine_problems(directory: Path) -> list[Problem]:
     """A rule set that passes the checks must also compile into the rule engine and run: first
     the engine's own limits (checked on a model, before anything reaches durable-rules), then a
-    real compile and one assessment."""
+    real compile, then trial assessments in a child process (engine.trial_in_child), so that
+    not even a crash of the C core can follow an OK."""
     from triage import engine, knowledge, quiz
 
     kb = knowledge.load(directory)
@@ -618,7 +619,7 @@ def _engine_problems(directory: Path) -> list[Problem]:
     except Exception as error:  # durable-rules reports its limits as bare exceptions
         text = _("the rule engine cannot run these rules: {error}").format(error=error)
         return [Problem("rules.yaml", None, text)]
-    return []
+    return engine.trial_in_child(Path(directory))
 
 
 def print_quick_welcome(args: argparse.Namespace) -> bool:
@@ -652,6 +653,13 @@ def print_quick_welcome(args: argparse.Namespace) -> bool:
 def run_quiz(args: argparse.Namespace) -> int:
     """The interactive quiz; only this command loads the prompt library. Every way it can end
     keeps the answers (see triage.session); the exit code says how it ended."""
+    if str(getattr(args, "resume", None)) == "-":  # it would be read, then written, as "-"
+        raise UsageError(
+            _(
+                "--resume -: the quiz reads your keys from standard input; give the resume "
+                "file by its name"
+            )
+        )
     plain = plain_chosen(args)
     for name, stream in ((_("standard input"), sys.stdin), (_("standard output"), sys.stdout)):
         if stream is None or not (plain or stream.isatty()):  # None: closed (`<&-`, `>&-`)
@@ -694,6 +702,8 @@ def run_quiz(args: argparse.Namespace) -> int:
         from triage.safe_text import one_line
 
         problem = one_line(f"{type(quiz.error).__name__}: {quiz.error}", 300)
+        if isinstance(quiz.error, EngineError):  # not a bug of ours: the rules cannot run
+            problem = one_line(quiz.error.message(), 300)
         kept = quiz.kept or quiz.saved
         where = (
             _("your answers were kept first, in {file}").format(file=one_line(kept))
@@ -702,6 +712,8 @@ def run_quiz(args: argparse.Namespace) -> int:
             if not count(quiz.answers)
             else _("your answers could not be written; they are printed above")
         )
+        if isinstance(quiz.error, EngineError):
+            return fail(_("{problem} ({where})").format(problem=problem, where=where), EXIT_USAGE)
         return fail(
             _("internal error: {problem} ({where}; set TRIAGE_DEBUG=1 for details)").format(
                 problem=problem, where=where

@@ -63,13 +63,13 @@ def created(document: AssessmentDocument, name: str) -> str | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:  # a naive time is local time; an aware one stays as written
+            moment = moment.astimezone()  # ValueError or OverflowError at the ends of time
+    except (ValueError, OverflowError):
         problem = _("{value} is not a date and time such as 2025-01-15T10:30:00+01:00")
         raise InputError(
             name, problem.format(value=one_line(as_json(text), SHOWN)), "metadata.created"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()  # a naive time is local time; an aware one stays as written
     return moment.isoformat(timespec="seconds")
 
 

@@ -32,12 +32,16 @@ import contextlib
 import dataclasses
 import itertools
 import json
+import random
+import subprocess
+import sys
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from triage.errors import EngineError, Problem
@@ -72,6 +76,8 @@ FACT_KIND = "answers"  # every fact carries kind=answers, which the catch-all ma
 FACT_ID = "answers"  # the one fact in a session; retracted by this id
 CATCH_ALL = "seen"
 ZERO = "#zero"  # a 0 in every fact that counts: the left side of the `at_least` comparison
+GUARD = "#guard"  # a 1 in every fact: each test that counts starts with one of these keys
+GUARDED = 16  # counting tests behind one guard (durable-rules' stack: see _stack_problem)
 
 # durable-rules' fixed limits (src/rules/rete.h, rete.c, state.h), and how close we go.
 MAX_RULES = 4095  # MAX_ACTIONS 4096, one of which is the catch-all
@@ -81,6 +87,7 @@ MAX_ANY_AFTER_ONE = 120  # NEXT_LIST_LENGTH 128: past it, memory is overwritten
 MAX_RULES_AT_ONE = 250  # BETA_LIST_LENGTH 256: the same
 MAX_FACT_PROPERTIES = 254  # MAX_OBJECT_PROPERTIES 255: error 302
 MAX_DEPTH = 32  # all/any/at_least levels: keeps the compiled JSON far from recursion limits
+MAX_PENDING = 64  # MAX_STACK_SIZE 64 (events.c): the tests that hold after one test wait on it
 
 
 class Kind(StrEnum):
@@ -145,6 +152,7 @@ class Program:
     entries: dict[str, Entry] = field(default_factory=dict)
     counted: dict[str, Counted] = field(default_factory=dict)
     refused: list[Problem] = field(default_factory=list)
+    guards: int = 0  # counting tests put behind guards so far
     _by_test: dict[str, str] = field(default_factory=dict, repr=False)
 
     def add(self, condition: Condition, meaning: Fired, file: str, item: str) -> None:
@@ -157,13 +165,23 @@ class Program:
             self.refused.append(Problem(file, item, text))
             return
         test = _test(condition, self)
-        if _groups(test) > MAX_GROUPS:
+        key = repr(test)
+        counts = _COUNTED in key  # arithmetic: it reads a counted entry of the fact
+        if _groups(test) + counts > MAX_GROUPS:  # a guard (below) is one more group
             # durable-rules takes at most 15 all/any groups in one rule, but any number of
             # arithmetic terms: such a condition is counted whole (1 when it holds), 0 < that.
             self.counted.setdefault(ZERO, Counted(ZERO, "", ""))
             test = {"$lt": {ZERO: _count(condition, self)}}
-        key = repr(test)
+            counts = True
+            key = repr(test)
         name = self._by_test.get(key)
+        if name is None and counts:
+            # durable-rules puts every counting test that follows one test on its stack of 64
+            # at once: behind guards, at most GUARDED of them follow the same test.
+            guard = f"{GUARD}{self.guards // GUARDED}"
+            self.guards += 1
+            self.counted.setdefault(guard, Counted(guard, "", GUARD))
+            test = {"$and": [{guard: 1}, test]}
         if name is None:
             name = self._by_test[key] = str(len(self.entries))
             self.entries[name] = Entry(test, (meaning,), file, item)
@@ -203,6 +221,10 @@ def skip_logic(kb: KnowledgeBase) -> Program:
         if condition is not None:
             program.add(condition, Fired(Kind.QUESTION, question.id), "questions.yaml", question.id)
     return program
+
+
+_COUNTED = repr("$m")  # in the text of a test that reads a counted entry (answer values,
+# the only other strings in a test, are plain names)
 
 
 def depth(condition: Condition) -> int:
@@ -354,6 +376,8 @@ def _plan(counted: tuple[Counted, ...]) -> tuple[tuple[str, int, str, Any], ...]
     for entry in counted:
         if entry.key == ZERO:
             plan.append((entry.key, _NUMBER, entry.key, 0))  # never in the fact: always 0
+        elif entry.value == GUARD:
+            plan.append((entry.key, _NUMBER, entry.key, 1))  # never in the fact: always 1
         elif entry.value == NUMBER:
             plan.append((entry.key, _NUMBER, entry.source, NUMBER_FIELDS[entry.field][0]))
         elif entry.value == GIVEN or entry.field in LIST_FIELDS:
@@ -373,11 +397,56 @@ def fact_properties(program: Program) -> int:
 # The engine's limits, checked on a model of the network durable-rules builds
 
 
+@dataclass(frozen=True)
+class _Kid:
+    """A test that follows another: what kind, on which fact entry (a comparison with its
+    operator and bound)."""
+
+    kind: str  # "equal", "compare", "count" (arithmetic) or "join" (the end of an `any`)
+    key: str
+    node: int
+    op: str = ""
+    bound: int = 0
+
+
 @dataclass
 class _Node:
     tests: int = 0  # different tests that follow this one (NEXT_BUCKET_LENGTH)
     anys: int = 0  # `any` groups one of whose branches ends here (NEXT_LIST_LENGTH)
     rules: list[str] = field(default_factory=list)  # rules whose test ends here (BETA_LIST)
+    rule: str = ""  # the rule whose test made it
+    kids: list[_Kid] = field(default_factory=list)
+
+    def holding(self) -> dict[str, int]:
+        """By fact entry: how many of the tests that follow this one can hold at once for
+        one fact. One equality per entry (an answer has one value), the most comparisons of
+        one number that hold for one value of it, every arithmetic test (durable-rules
+        evaluates it only later)."""
+        found: dict[str, int] = {}
+        groups: dict[str, list[_Kid]] = {}
+        for kid in self.kids:
+            if kid.kind != "join":
+                groups.setdefault(kid.key, []).append(kid)
+        for key, kids in groups.items():
+            equal = 1 if any(kid.kind == "equal" for kid in kids) else 0
+            counting = sum(kid.kind == "count" for kid in kids)
+            compared = [(kid.op, kid.bound) for kid in kids if kid.kind == "compare"]
+            found[key] = equal + counting + (_most_holding(key, compared) if compared else 0)
+        return found
+
+
+def _most_holding(name: str, tests: list[tuple[str, int]]) -> int:
+    """The most of these comparisons that hold together for one value of a number (tried at
+    its ends and next to each bound, where the count can change)."""
+    low, high = NUMBER_FIELDS.get(name, (0, 0))
+    values = {low, high, *(b + d for _op, b in tests for d in (-1, 0, 1) if low <= b + d <= high)}
+    return max(sum(_holds(n, *test) for test in tests) for n in values)
+
+
+def _holds(number: int, op: str, bound: int) -> bool:
+    return {"$lt": number < bound, "$lte": number <= bound, "$gt": number > bound}.get(
+        op, number >= bound
+    )
 
 
 class _Network:
@@ -388,8 +457,12 @@ class _Network:
     def __init__(self) -> None:
         self.nodes: list[_Node] = [_Node()]
         self.children: dict[tuple[int, str], int] = {}
+        self._rule = ""
+        self._holding: list[dict[str, int]] = []  # Node.holding of each node, once
+        self._order: dict[str, int] | None = None
 
     def add_rule(self, name: str, test: dict[str, Any]) -> None:
+        self._rule = name
         self.nodes[self._alpha(test, 0)].rules.append(name)
 
     def _alpha(self, test: dict[str, Any], parent: int) -> int:
@@ -399,14 +472,19 @@ class _Network:
                 parent = self._alpha(part, parent)
             return parent
         if key == "$or":
-            join = self._new()
-            for part in value:
-                self.nodes[self._alpha(part, parent)].anys += 1
+            ends = [self._alpha(part, parent) for part in value]
+            join = self._new()  # after its branches: every node comes after those it follows
+            for end in ends:
+                self.nodes[end].anys += 1
+                self.nodes[end].kids.append(_Kid("join", "", join))
             return join
         arithmetic = isinstance(value, dict) and any(isinstance(v, dict) for v in value.values())
         if arithmetic:  # durable-rules never shares an arithmetic test
             self.nodes[parent].tests += 1
-            return self._new()
+            ((name, _expression),) = value.items()
+            node = self._new()
+            self.nodes[parent].kids.append(_Kid("count", name, node))
+            return node
         # A leaf test is a one-key mapping (of a one-key mapping for comparisons), so its repr
         # identifies it, type included (True is not 1 for durable-rules either).
         where = (parent, repr(test))
@@ -414,11 +492,70 @@ class _Network:
         if found is None:
             self.nodes[parent].tests += 1
             found = self.children[where] = self._new()
+            if key.startswith("$"):  # a comparison: several can hold for one number
+                ((name, bound),) = value.items()
+                self.nodes[parent].kids.append(_Kid("compare", name, found, key, bound))
+            else:
+                self.nodes[parent].kids.append(_Kid("equal", key, found))
         return found
 
     def _new(self) -> int:
-        self.nodes.append(_Node())
+        self.nodes.append(_Node(rule=self._rule))
         return len(self.nodes) - 1
+
+    def _holdings(self) -> list[dict[str, int]]:
+        if len(self._holding) != len(self.nodes):
+            self._holding = [node.holding() for node in self.nodes]
+        return self._holding
+
+    def stack(self, order: Mapping[str, int]) -> tuple[int, int]:
+        """The most tests that can wait on durable-rules' stack at once, and the node where
+        that happens, when the fact's entries come in `order`. durable-rules takes a test off
+        the stack, then pushes the ends of `any` groups that follow it, then the tests that
+        hold, entry by entry in the fact's order: the last pushed is taken first, so what
+        waits below a test is what was pushed before it (as if every test held)."""
+        below = [0] * len(self.nodes)
+        peak, where = 0, 0
+        holdings = self._holdings()
+        for number, node in enumerate(self.nodes):  # each after every node it follows
+            start, holding = below[number], holdings[number]
+            joins = [kid for kid in node.kids if kid.kind == "join"]
+            pushed = start + len(joins)
+            if pushed + sum(holding.values()) > peak:
+                peak, where = pushed + sum(holding.values()), number
+            for index, kid in enumerate(joins):
+                below[kid.node] = max(below[kid.node], start + index)
+            after: dict[str, int] = {}  # pushed once the tests on each entry are
+            for key in sorted(holding, key=lambda k: order.get(k, len(order))):
+                pushed += holding[key]
+                after[key] = pushed
+            for kid in node.kids:
+                if kid.kind != "join":
+                    below[kid.node] = max(below[kid.node], after[kid.key] - 1)
+        return peak, where
+
+    def fact_order(self) -> dict[str, int]:
+        """The fact's entries, those whose tests lead to the most tests first: they are pushed
+        first, so taken last, when the least waits below them."""
+        if self._order is not None:
+            return self._order
+        height = [0] * len(self.nodes)
+        holdings = self._holdings()
+        for number in reversed(range(len(self.nodes))):
+            node, holding = self.nodes[number], holdings[number]
+            joins = sum(kid.kind == "join" for kid in node.kids)
+            height[number] = joins + sum(holding.values())
+            for kid in node.kids:
+                alone = joins + holding.get(kid.key, 1) - 1
+                height[number] = max(height[number], alone + height[kid.node])
+        weight: dict[str, int] = {}
+        for node in self.nodes:
+            for kid in node.kids:
+                if kid.kind != "join":
+                    weight[kid.key] = max(weight.get(kid.key, 0), height[kid.node])
+        heaviest = sorted(weight, key=lambda key: -weight[key])
+        self._order = {key: index for index, key in enumerate(heaviest)}
+        return self._order
 
 
 def _groups(test: dict[str, Any]) -> int:
@@ -428,8 +565,9 @@ def _groups(test: dict[str, Any]) -> int:
     return 0
 
 
-def program_problems(program: Program) -> list[Problem]:
-    """Every durable-rules limit a compiled program crosses, with the file and id."""
+def program_problems(program: Program, network: _Network | None = None) -> list[Problem]:
+    """Every durable-rules limit a compiled program crosses, with the file and id (on its
+    network when given, else one built here)."""
     problems = list(program.refused)
     if len(program.entries) > MAX_RULES:
         problems.append(
@@ -443,16 +581,13 @@ def program_problems(program: Program) -> list[Problem]:
             )
         )
         return problems  # the network of so many rules is not worth modelling
-    network = _Network()
-    network.add_rule(CATCH_ALL, {"kind": FACT_KIND})
-    for name, entry in program.entries.items():
+    for entry in program.entries.values():
         groups = _groups(entry.test)
         if groups > MAX_GROUPS:  # `add` counts such conditions instead: a compiler bug
             text = _("compiled with {count} 'all'/'any' groups, durable-rules takes {limit}")
             text = text.format(count=groups, limit=MAX_GROUPS)
             problems.append(Problem(entry.file, entry.item, text))
-        network.add_rule(name, entry.test)
-    problems += _network_problems(program, network)
+    problems += _network_problems(program, network or network_of(program))
     properties = fact_properties(program)
     if properties > MAX_FACT_PROPERTIES:
         problems.append(
@@ -468,8 +603,39 @@ def program_problems(program: Program) -> list[Problem]:
     return problems
 
 
+def network_of(program: Program) -> _Network:
+    """The model of the network durable-rules builds for a program."""
+    network = _Network()
+    network.add_rule(CATCH_ALL, {"kind": FACT_KIND})
+    for name, entry in program.entries.items():
+        network.add_rule(name, entry.test)
+    return network
+
+
+def _stack_problem(program: Program, network: _Network) -> Problem | None:
+    """durable-rules pushes the tests that follow one that holds onto a stack of 64
+    (MAX_STACK_SIZE in events.c); one more is error 303, and the session is then broken.
+    Checked on the model, with the fact's entries in the order the engine sends them."""
+    count, where = network.stack(network.fact_order())
+    if count <= MAX_PENDING:
+        return None
+    rule = network.nodes[where].rule
+    entry = program.entries.get(rule)
+    text = _(
+        "too many tests of the answers can hold at once for the rule engine: {count}, "
+        "durable-rules takes {limit} (error 303); fewer rules, or fewer 'at_least' and "
+        "'any' groups"
+    ).format(count=count, limit=MAX_PENDING)
+    if entry is None:
+        return Problem(program.file, None, text)
+    return Problem(entry.file, entry.item, text)
+
+
 def _network_problems(program: Program, network: _Network) -> list[Problem]:
     problems = []
+    stack = _stack_problem(program, network)
+    if stack is not None:
+        problems.append(stack)
     for node in network.nodes:
         if node.tests > MAX_TESTS_AFTER_ONE or node.anys > MAX_ANY_AFTER_ONE:
             problems.append(
@@ -529,12 +695,18 @@ class _Ruleset:
     """A ruleset registered in durable-rules' C core, with its one long-lived session."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
+        self.order: tuple[str, ...] = ()  # the fact's first entries (_Network.fact_order)
+        self.handle = self._create()
+        self._new_session()
+
+    def _create(self) -> int:
         try:
-            self.handle = core.create_ruleset(f"triage_{next(_ruleset_numbers)}", text)
+            handle: int = core.create_ruleset(f"triage_{next(_ruleset_numbers)}", self.text)
         except Exception as error:  # the C core raises a bare Exception subclass
             refused = _("the rule engine refused the rules: {error}")
             raise EngineError(refused.format(error=_message(error))) from error
-        self._new_session()
+        return handle
 
     def _new_session(self) -> None:
         self.sid = str(next(_session_numbers))
@@ -549,7 +721,8 @@ class _Ruleset:
             except BaseException as error:
                 self._drop_session()
                 if isinstance(error, Exception) and not isinstance(error, EngineError):
-                    raise EngineError(f"the rule engine failed: {_message(error)}") from error
+                    failed = _("the rule engine failed: {error}").format(error=_message(error))
+                    raise EngineError(failed) from error
                 raise
         if CATCH_ALL not in names:
             raise EngineError("the rule engine did not evaluate the answers")
@@ -572,9 +745,12 @@ class _Ruleset:
         return names
 
     def _drop_session(self) -> None:
-        """After a failure: forget the session (whatever it holds) and start a fresh one."""
-        with contextlib.suppress(Exception):  # nothing more to clean; the next session is new
-            core.delete_state(self.handle, self.sid)
+        """After a failure: forget the session and the ruleset it ran in, and go on with a fresh
+        ruleset. An error of the C core in the middle of an assertion (303, its stack of tests
+        is full) leaves the session's memory inconsistent: deleting it, or asserting into it
+        again, frees memory twice and aborts the process. The old ruleset is left alone."""
+        with contextlib.suppress(EngineError):  # then the next assessment reports it
+            self.handle = self._create()
         self._new_session()
 
 
@@ -590,9 +766,13 @@ class _Compiled:
     ruleset: _Ruleset
     meanings: dict[str, tuple[Fired, ...]]
     counted: tuple[Counted, ...]
+    order: tuple[str, ...]  # the fact's first entries (see _Network.fact_order)
 
     def fire(self, answers: Mapping[str, Any]) -> frozenset[Fired]:
-        names = self.ruleset.names(to_fact(answers, self.counted))
+        fact = to_fact(answers, self.counted)
+        ordered = {key: fact[key] for key in self.order if key in fact}
+        ordered.update(fact)  # the rest after them
+        names = self.ruleset.names(ordered)
         return frozenset(fired for name in names for fired in self.meanings.get(name, ()))
 
 
@@ -608,12 +788,14 @@ def _registered(program: Program) -> _Compiled:
     with _lock:
         ruleset = _rulesets.get(text)
         if ruleset is None:
-            problems = program_problems(program)
+            network = network_of(program)
+            problems = program_problems(program, network)
             if problems:
                 _refuse(problems)
             ruleset = _rulesets[text] = _Ruleset(text)
+            ruleset.order = tuple(network.fact_order())  # the same for the same text
     meanings = {name: entry.meaning for name, entry in program.entries.items()}
-    return _Compiled(ruleset, meanings, tuple(program.counted.values()))
+    return _Compiled(ruleset, meanings, tuple(program.counted.values()), ruleset.order)
 
 
 class Engine:
@@ -653,3 +835,121 @@ def for_knowledge(kb: KnowledgeBase) -> Engine:
         if engine is None:
             engine = _engines[kb] = Engine(kb)
     return engine
+
+
+# ---------------------------------------------------------------------------------------------
+# Trial assessments: what `triage check` runs (in a child process) before it says OK
+
+
+def trial_answers(seed: int = 0, random_sets: int = 100) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Answer sets that load the engine most, each with a label: every symptom yes (with every
+    place and every value of each single-choice answer in turn), every symptom not sure, each
+    symptom alone yes and alone not sure, and random sets (seeded: the same each time)."""
+    lists = {name: [str(v) for v in kind] for name, kind in LIST_FIELDS.items()}
+    numbers = {name: high for name, (_low, high) in NUMBER_FIELDS.items()}
+    every = {"symptoms": dict.fromkeys(SYMPTOMS, "yes"), **lists, **numbers}
+    yield _("every symptom yes"), every
+    for name, kind in CHOICE_FIELDS.items():
+        for value in kind:
+            yield (
+                _("every symptom yes, {field} {value}").format(field=name, value=value),
+                {
+                    **every,
+                    name: str(value),
+                },
+            )
+    yield _("every symptom not sure"), {**every, "symptoms": dict.fromkeys(SYMPTOMS, "unsure")}
+    for symptom in SYMPTOMS:
+        for answer in ("yes", "unsure"):
+            label = _("only {symptom}: {answer}").format(symptom=symptom, answer=answer)
+            yield label, {"symptoms": {symptom: answer}}
+    rng = random.Random(seed)
+    for number in range(1, random_sets + 1):
+        yield _("random answers {number}").format(number=number), random_answers(rng)
+
+
+def random_answers(rng: random.Random) -> dict[str, Any]:
+    """Answers drawn from the whole answer space, symptoms more often yes than not."""
+    share = rng.choice((0.2, 0.6, 1.0))
+    answers: dict[str, Any] = {
+        "symptoms": {
+            name: rng.choice(("yes", "yes", "unsure", "no"))
+            for name in SYMPTOMS
+            if rng.random() < share
+        }
+    }
+    for name, kind in CHOICE_FIELDS.items():
+        answers[name] = str(rng.choice(list(kind)))
+    for name, kind in LIST_FIELDS.items():
+        answers[name] = [str(v) for v in rng.sample(list(kind), rng.randint(0, len(kind)))]
+    for name, (low, high) in NUMBER_FIELDS.items():
+        answers[name] = rng.randint(low, high)
+    return answers
+
+
+def trial_problems(
+    kb: KnowledgeBase,
+    random_sets: int = 100,
+    seed: int = 0,
+    announce: Callable[[str], object] | None = None,
+) -> list[Problem]:
+    """Run the trial assessments (decisions and skip logic); the first engine error as a
+    problem. `announce` gets each label before its assessment, so that the parent of a child
+    that dies knows the answers that killed it."""
+    label = ""
+    try:
+        running = for_knowledge(kb)
+        for label, answers in trial_answers(seed, random_sets):
+            if announce is not None:
+                announce(label)
+            running.fire(answers)
+            running.questions_to_ask(answers)
+    except EngineError as error:
+        text = _("the rule engine failed on a trial assessment ({answers}): {error}")
+        return [
+            Problem("rules.yaml", None, text.format(answers=label, error=error.__cause__ or error))
+        ]
+    return []
+
+
+_TRIAL_SECONDS = 120
+_DONE = "-- done --"
+
+
+def trial_in_child(directory: Path) -> list[Problem]:
+    """The trial assessments in a child process, so that a crash of the C core (an abort, a
+    segmentation fault) is a problem reported by `triage check`, not the end of it."""
+    code = "import sys; from triage import engine; sys.exit(engine.trial_main(sys.argv[1]))"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(directory)],
+            capture_output=True,
+            text=True,
+            timeout=_TRIAL_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        text = _("the trial assessments of the rule engine did not finish: {error}")
+        return [Problem("rules.yaml", None, text.format(error=error))]
+    lines = done.stdout.splitlines()
+    if done.returncode == 0 and _DONE in lines:
+        return [Problem("rules.yaml", None, line) for line in lines[lines.index(_DONE) + 1 :]]
+    label = lines[-1] if lines else "?"
+    text = _("the rule engine crashed on a trial assessment ({answers}): exit code {code}")
+    return [Problem("rules.yaml", None, text.format(answers=label, code=done.returncode))]
+
+
+def trial_main(directory: str) -> int:
+    """The child of `trial_in_child`: each label before its assessment, then a mark and the
+    problems found, one a line; exit 0. A crash leaves the last label as the last line."""
+    from triage import knowledge  # noqa: PLC0415 - only the child needs it here
+
+    kb = knowledge.load(Path(directory))
+
+    def announce(label: str) -> None:
+        sys.stdout.write(label + "\n")
+        sys.stdout.flush()
+
+    problems = trial_problems(kb, announce=announce)
+    sys.stdout.write("\n".join([_DONE, *(problem.text for problem in problems)]) + "\n")
+    return 0

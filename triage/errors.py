@@ -77,7 +77,33 @@ class KnowledgeError(UsageError):
 
 
 class EngineError(TriageError):
-    """The rule engine failed; never turned into a silent result."""
+    """The rule engine failed or refused the rules; never turned into a silent result. Exit
+    code 2, as for every refusal of the rules (`triage check` too)."""
+
+    exit_code = 2
+
+
+class EngineStopped(KeyboardInterrupt):
+    """An EngineError raised inside a prompt, passed on as a KeyboardInterrupt: the prompt
+    library lets that through, where it catches an Exception raised by a key or a redraw and
+    prints a traceback with "Press ENTER to continue..." again and again. The quiz keeps the
+    answers and reports `error`."""
+
+    def __init__(self, error: EngineError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def engine_failure(stop: BaseException) -> EngineError | None:
+    """The engine error behind an interruption (an EngineStopped in its chain), if any."""
+    seen: BaseException | None = stop
+    for _depth in range(8):  # a short chain: QuizInterrupted raised while handling it
+        if seen is None:
+            return None
+        if isinstance(seen, EngineStopped):
+            return seen.error
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class FileExistsRefused(UsageError):

@@ -32,10 +32,39 @@ STATUSES = ("in-progress", "completed", "amended", "entered-in-error", "stopped"
 REFUSED_STATUS = "entered-in-error"
 SHOWN = 60  # at most this many characters of a value from the response are repeated
 
+# The keys of R4 QuestionnaireResponse, its items, their answers and Codings. Any other key is
+# refused with its path, as in an answers file: a misspelt `answers` would otherwise read as
+# unanswered, and a warning sign as "no". `contained` (resources inside the response) and
+# `modifierExtension` (anywhere: FHIR says a modifier that is not understood must be refused)
+# are not read, so they are refused too. `_name` holds the extensions of a primitive `name`.
+BASE = ("id", "extension")
+RESPONSE_KEYS = (
+    "resourceType", "meta", "implicitRules", "language", "text", "identifier", "basedOn",
+    "partOf", "questionnaire", "status", "subject", "encounter", "authored", "author",
+    "source", "item", *BASE,
+)  # fmt: skip
+ITEM_KEYS = ("linkId", "definition", "text", "answer", "item", *BASE)
+VALUES = (
+    "valueBoolean", "valueDecimal", "valueInteger", "valueDate", "valueDateTime", "valueTime",
+    "valueString", "valueUri", "valueAttachment", "valueCoding", "valueQuantity",
+    "valueReference",
+)  # fmt: skip
+ANSWER_KEYS = (*VALUES, "item", *BASE)
+CODING_KEYS = ("system", "version", "code", "display", "userSelected", *BASE)
+PRIMITIVES = {
+    "implicitRules", "language", "questionnaire", "status", "authored", "linkId", "definition",
+    "text", "system", "version", "code", "display", "userSelected", *VALUES,
+}  # fmt: skip
+# Keys of an answers file, or near misses, that a did-you-mean by spelling would not find
+MEANT = {"answers": ("answer", "item"), "items": ("item",), "symptoms": ("item",)}
+MODIFIER = "modifierExtension"
+
 
 def answers_from_response(data: Mapping[str, Any], kb: KnowledgeBase, name: str) -> dict[str, Any]:
     """The answers mapping (answers-file shape) in a QuestionnaireResponse to `kb`'s
     Questionnaire; an InputError naming the linkId and the allowed codes on any problem."""
+    _refuse_modifiers(data, name)
+    _check_keys(data, RESPONSE_KEYS, "", name)
     _check_resource(data, kb, name)
     answers: dict[str, Any] = {}
     symptoms: dict[str, Any] = {}
@@ -67,6 +96,48 @@ def built_in() -> KnowledgeBase:
 
 # ---------------------------------------------------------------------------------------------
 # The resource as a whole
+
+
+def _refuse_modifiers(data: Mapping[str, Any], name: str) -> None:
+    """Refuse a modifierExtension at any depth (a loop, not recursion)."""
+    pending: list[tuple[Any, str]] = [(data, "")]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, dict):
+            if MODIFIER in value:
+                problem = _(
+                    "a modifierExtension changes what the answers mean, and this tool does not "
+                    "know it: refused"
+                )
+                raise InputError(name, problem, _joined(path, MODIFIER))
+            pending.extend((v, _joined(path, str(k))) for k, v in value.items())
+        elif isinstance(value, list):
+            pending.extend((v, f"{path}[{i}]") for i, v in enumerate(value))
+
+
+def _check_keys(owner: Mapping[str, Any], allowed: tuple[str, ...], path: str, name: str) -> None:
+    """Refuse a key that is not one of `allowed` (nor `_` and one of them for a primitive),
+    naming its path, with a did-you-mean."""
+    for key in owner:
+        known = key in allowed or (key[:1] == "_" and key[1:] in allowed and key[1:] in PRIMITIVES)
+        if known:
+            continue
+        if key == "contained":
+            problem = _("resources contained in the response are not read: refused")
+            raise InputError(name, problem, _joined(path, key))
+        meant = [k for k in MEANT.get(str(key).lower(), ()) if k in allowed][:1]
+        close = [k for k in allowed if k.lower() == str(key).lower()] or (
+            meant or difflib.get_close_matches(str(key), allowed, n=1)
+        )
+        hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
+        problem = _("unknown key{hint}; allowed here: {allowed}").format(
+            hint=hint, allowed=", ".join(allowed)
+        )
+        raise InputError(name, problem, _joined(path, one_line(str(key), SHOWN)))
+
+
+def _joined(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
 def _check_resource(data: Mapping[str, Any], kb: KnowledgeBase, name: str) -> None:
@@ -117,17 +188,27 @@ def _check_questionnaire(reference: Any, kb: KnowledgeBase, name: str) -> None:
 def _items(data: Mapping[str, Any], name: str) -> Iterator[Mapping[str, Any]]:
     """Every item at any depth, in document order (a loop, not recursion: a hostile response
     may be nested about a thousand deep)."""
-    pending = list(reversed(_list(data, "item", name, "item")))
+    top = _list(data, "item", name, "item")
+    pending = [(item, f"item[{i}]") for i, item in reversed(list(enumerate(top)))]
     while pending:
-        item = pending.pop()
+        item, path = pending.pop()
         if not isinstance(item, dict):
             problem = _("{value} is not allowed; expected an item object")
-            raise InputError(name, problem.format(value=_shown(item)), "item")
+            raise InputError(name, problem.format(value=_shown(item)), path)
+        _check_keys(item, ITEM_KEYS, path, name)
         where = _link_id(item, name)
-        children = list(_list(item, "item", name, where))
-        for answer in _list(item, "answer", name, where):
+        children = [
+            (c, f"{path}.item[{i}]") for i, c in enumerate(_list(item, "item", name, where))
+        ]
+        for number, answer in enumerate(_list(item, "answer", name, where)):
             if isinstance(answer, dict):
-                children += _list(answer, "item", name, where)
+                at = f"{path}.answer[{number}]"
+                _check_keys(answer, ANSWER_KEYS, at, name)
+                coding = answer.get("valueCoding")
+                if isinstance(coding, dict):
+                    _check_keys(coding, CODING_KEYS, f"{at}.valueCoding", name)
+                nested = _list(answer, "item", name, where)
+                children += [(c, f"{at}.item[{i}]") for i, c in enumerate(nested)]
         pending.extend(reversed(children))
         yield item
 

@@ -22,9 +22,17 @@ PRIVATE = 0o600
 
 def write_atomic(path: Path, text: str, *, overwrite: bool = False) -> Path:
     """Write `text` to `path` atomically with permissions 0600; refuse to replace a file
-    unless `overwrite` is true. Signals wait until the file is complete (or cleaned up)."""
-    with signals.held():
-        return _write_atomic(Path(path), text, overwrite)
+    unless `overwrite` is true. Signals wait until the file is complete (or cleaned up); one
+    that then acts (KeyboardInterrupt, signals.Stop) carries the complete file as `written`."""
+    written: Path | None = None
+    try:
+        with signals.held():
+            written = _write_atomic(Path(path), text, overwrite)
+    except KeyboardInterrupt as stop:  # a signal held back during the write acts now
+        if written is not None:  # the file is complete: say so to whoever catches it
+            stop.written = written  # type: ignore[attr-defined]
+        raise
+    return written
 
 
 def _write_atomic(path: Path, text: str, overwrite: bool) -> Path:
@@ -34,7 +42,10 @@ def _write_atomic(path: Path, text: str, overwrite: bool) -> Path:
         raise FileExistsRefused(_(EXISTS).format(file=path))
     directory = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        # The temporary name is short whatever the name (a 250-character name is valid, and
+        # the temporary one must fit the same limit of 255).
+        prefix = f".{path.name[:64]}."
+        handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
     except OSError as error:
         cannot = _("{file}: cannot write here: {reason}")
         raise UsageError(cannot.format(file=path, reason=error.strerror or error)) from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,10 +115,20 @@ def open_input(path: str, name: str, kind: str = "") -> Iterator[IO[bytes]]:
         if Path(path).is_dir():
             kind = kind or _("an answers file")
             raise InputError(name, _("is a directory, not {kind}").format(kind=kind))
-        stream = Path(path).open("rb")  # noqa: SIM115 - closed by the with below
+        # Opened without blocking, so that a FIFO cannot hang the tool; only a plain file is
+        # read (a FIFO, /dev/zero or another device, also through a link, is refused).
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        stream = open(handle, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as error:
         raise _unreadable(name, error) from None
     with stream:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            kind = kind or _("an answers file")
+            refused = _(
+                "is not a plain file (a FIFO or a device?), not {kind}; give a file, or - for "
+                "standard input"
+            )
+            raise InputError(name, refused.format(kind=kind))
         yield stream
 
 
@@ -157,6 +169,8 @@ def parse_json(text: str, name: str, *, single_line: bool = False) -> Any:
         repeated.append("")
         return _object(pairs)
 
+    if single_line:  # without its line break, a line cut short ends at its last column
+        text = text.rstrip("\r\n")
     try:
         data = json.loads(
             text, object_pairs_hook=objects, parse_constant=_no_constant, parse_float=_finite
@@ -262,15 +276,16 @@ def _validate(model: type[BaseModel], data: dict[str, Any], name: str) -> Any:
         raise InputError(name, _("nested too deeply")) from None
 
 
-def explain(problem: Any) -> str:
-    """One pydantic error in words, with the allowed values."""
+def explain(problem: Any, fields: list[str] | None = None) -> str:
+    """One pydantic error in words, with the allowed values (`fields`: the fields of the
+    object when it is not the answers)."""
     location = [str(part) for part in problem["loc"]]
     if location and location[0] == "answers":
         location = location[1:]
     field = location[-1] if location else ""
     kind = problem["type"]
     if kind == "extra_forbidden":
-        return _unknown_name(field, in_symptoms="symptoms" in location[:-1])
+        return _unknown_name(field, in_symptoms="symptoms" in location[:-1], fields=fields)
     if kind == "missing":
         return _("is required")
     value = shown(as_json(problem.get("input")))
@@ -319,8 +334,10 @@ def _allowed_for(location: list[str]) -> list[str] | None:
     return [str(value) for value in enum] if enum else None
 
 
-def _unknown_name(name: str, in_symptoms: bool) -> str:
-    known = list(SYMPTOMS) if in_symptoms else list(Answers.model_fields)
+def _unknown_name(name: str, in_symptoms: bool, fields: list[str] | None = None) -> str:
+    """An unknown field or symptom, with a did-you-mean and the allowed ones (`fields`: those
+    of another object than the answers, such as a resume file)."""
+    known = list(SYMPTOMS) if in_symptoms else fields or list(Answers.model_fields)
     close = difflib.get_close_matches(name, known, n=1)
     hint = _(" (did you mean '{name}'?)").format(name=close[0]) if close else ""
     unknown = (

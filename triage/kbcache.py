@@ -118,8 +118,13 @@ def content_key(directory: str | os.PathLike[str], language: str = ENGLISH) -> s
             if name.endswith(".py"):  # as Python's own bytecode cache: size and time of change
                 status = os.stat(os.path.join(PACKAGE, name))
                 _add(digest, os.fsencode(f"{name} {status.st_size} {status.st_mtime_ns}"))
+        total = 0
         for relative, path in _files_under(os.fspath(directory)):
-            _add(digest, relative, _bytes(path))
+            data = _bytes(path)
+            total += len(data)
+            if total > MAX_TOTAL:
+                return None
+            _add(digest, relative, data)
     except (OSError, ValueError):
         return None
     return digest.hexdigest()
@@ -131,9 +136,27 @@ def _add(digest: hashlib._Hash, *parts: bytes) -> None:
         digest.update(part)
 
 
+MAX_FILE = 16_000_000  # bytes of one file under the rules folder read for the key
+MAX_TOTAL = 64_000_000  # bytes of all of them
+MAX_FOLDERS = 16  # levels of folders under the rules folder
+MAX_CACHE = 64_000_000  # bytes of a cache file: a bigger one is damaged, never read
+
+
 def _bytes(path: str) -> bytes:
-    with open(path, "rb") as stream:
-        return stream.read()
+    """A plain file's bytes; OSError for anything else (a FIFO, a device such as /dev/zero,
+    even through a link) or for a file too big to be part of a rule set. Opened without
+    blocking, so that a FIFO cannot hang the start."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(handle, "rb") as stream:
+        status = os.fstat(handle)
+        if status.st_mode & 0o170000 != 0o100000:
+            raise OSError(f"{path}: not a plain file")
+        if status.st_size > MAX_FILE:
+            raise OSError(f"{path}: too big")
+        data = stream.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise OSError(f"{path}: too big")
+    return data
 
 
 def _files_under(directory: str) -> list[tuple[bytes, str]]:
@@ -141,9 +164,12 @@ def _files_under(directory: str) -> list[tuple[bytes, str]]:
     if not os.path.isdir(directory):
         raise NotADirectoryError(directory)
     found = []
+    top = directory.rstrip(os.sep).count(os.sep)
     for root, folders, names in os.walk(directory, onerror=_raise):
         if any(os.path.islink(os.path.join(root, folder)) for folder in folders):
             raise OSError(f"{root}: holds a link to a folder")  # os.walk would not look inside
+        if folders and root.rstrip(os.sep).count(os.sep) - top >= MAX_FOLDERS:
+            raise OSError(f"{root}: folders nested too deeply")  # before os.walk recurses
         for name in names:
             path = os.path.join(root, name)
             found.append((os.fsencode(os.path.relpath(path, directory)), path))
@@ -183,7 +209,7 @@ def _trusted(path: str) -> bool:
     else can write them: a pickle runs code when it is loaded, so a file that anybody else could
     have written is never read."""
     status = os.lstat(path)  # the file itself, never what a link points to
-    regular = status.st_mode & 0o170000 == 0o100000
+    regular = status.st_mode & 0o170000 == 0o100000 and status.st_size <= MAX_CACHE
     return regular and _private(status) and _private(os.stat(os.path.dirname(path)))
 
 

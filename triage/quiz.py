@@ -25,13 +25,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations, product
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
 from triage import outcome
 from triage.conditions import AllOf, AnyOf, Condition, Leaf
-from triage.errors import Problem
+from triage.errors import EngineError, EngineStopped, Problem, engine_failure
 from triage.i18n import _, ngettext
 from triage.knowledge import KnowledgeBase, Question, Rule
 from triage.models import OPTIONAL_FIELDS, REQUIRED_FIELDS, Answers, Level, Result
@@ -322,8 +322,8 @@ def make_page(
         number=number,
         total=total,
         can_go_back=can_go_back,
-        shown=lambda chosen: shown_on(kb, plan, others, chosen),
-        stopping=lambda chosen: stopping_on(kb, plan, others, chosen),
+        shown=_in_prompts(lambda chosen: shown_on(kb, plan, others, chosen)),
+        stopping=_in_prompts(lambda chosen: stopping_on(kb, plan, others, chosen)),
     )
 
 
@@ -339,6 +339,22 @@ def worded(kb: KnowledgeBase, plan: PagePlan, respondent: Any) -> PagePlan:
         title, help_ = screen.title, screen.help
     questions = tuple(q.for_person(str(respondent)) for q in plan.questions)
     return PagePlan(plan.id, title, help_, questions)
+
+
+T = TypeVar("T")
+
+
+def _in_prompts(call: Callable[[Mapping[str, Any]], T]) -> Callable[[Mapping[str, Any]], T]:
+    """A page callback that runs inside the prompt library (on each key, each redraw): an
+    engine error there ends the prompt as an EngineStopped (see triage.errors)."""
+
+    def guarded(chosen: Mapping[str, Any]) -> T:
+        try:
+            return call(chosen)
+        except EngineError as error:
+            raise EngineStopped(error) from error
+
+    return guarded
 
 
 def _holds_any(plan: PagePlan, asked: set[str]) -> bool:
@@ -450,6 +466,7 @@ class Stopped:
 class Interrupted:
     answers: Partial
     trail: tuple[str, ...] = ()
+    failed: EngineError | None = None  # the engine failed inside a prompt (EngineStopped)
 
 
 def run(
@@ -470,8 +487,8 @@ def run(
     loop = _Loop(kb, asker, prune(kb, answers or {}), list(trail))
     try:
         return loop.run(back)
-    except (QuizInterrupted, KeyboardInterrupt):
-        return Interrupted(loop.kept(), tuple(loop.trail))
+    except (QuizInterrupted, KeyboardInterrupt) as stop:
+        return Interrupted(loop.kept(), tuple(loop.trail), engine_failure(stop))
 
 
 class _Loop:

@@ -82,7 +82,8 @@ def read(path: str) -> dict[str, Any]:
     except ValidationError as error:
         first = error.errors()[0]
         where = inputs.shown(".".join(str(part) for part in first["loc"]), 120)
-        problem = inputs.explain(first) if where != "resume" else _version_problem(first)
+        fields = list(_ResumeFile.model_fields) if len(first["loc"]) == 1 else None
+        problem = inputs.explain(first, fields) if where != "resume" else _version_problem(first)
         raise InputError(name, problem, where) from None
     return _checked_partial(resume.answers, name)
 

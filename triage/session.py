@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, cast
 
 from triage import conditions, document, files, markdown, outcome, render, resume, signals
-from triage.errors import TriageError
+from triage.errors import TriageError, engine_failure
 from triage.i18n import N_, _, ngettext, pgettext
 from triage.knowledge import KnowledgeBase, Question
 from triage.models import REQUIRED_FIELDS, Answers, Result
@@ -227,7 +227,10 @@ class Session:
         try:
             self.welcome()
             return self.ask_and_conclude()
-        except (QuizInterrupted, KeyboardInterrupt):  # also SIGHUP and SIGTERM (signals.Stop)
+        except (QuizInterrupted, KeyboardInterrupt) as stop:  # also SIGHUP and SIGTERM
+            failed = engine_failure(stop)  # an engine error inside a prompt (EngineStopped)
+            if failed is not None:
+                self._note_error(failed)
             return self.keep_for_later()
         except Exception as error:  # a bug: keep the answers first, then report it
             self._note_error(error)
@@ -240,7 +243,9 @@ class Session:
             self.answers = ending.answers
             self.trail = tuple(getattr(ending, "trail", ()))
             match ending:
-                case Interrupted():
+                case Interrupted(failed=failed):
+                    if failed is not None:
+                        self._note_error(failed)
                     return self.keep_for_later()
                 case Stopped():
                     concluded = self.stop_for_emergency()
@@ -508,6 +513,10 @@ class Session:
                     continue
             try:
                 return files.write_atomic(candidate, text, overwrite=replace)
+            except KeyboardInterrupt as stop:  # a signal during the save: the file is complete
+                if kind == "document" and getattr(stop, "written", None) is not None:
+                    self.saved = stop.written  # type: ignore[attr-defined]
+                raise
             except TriageError as error:
                 problem = one_line(error.message())
                 self.ui.show(
@@ -577,10 +586,16 @@ class Session:
     def keep_answers(self, ending: Ending) -> None:
         answers = complete(self.answers)
         if answers is not None and self.save_to is not None and self._free_or_own(self.save_to):
-            text = document.to_json(
-                document.new_document(answers, outcome.assess(answers, self.kb), self.kb)
+            try:
+                result = outcome.assess(answers, self.kb)
+            except TriageError:  # the rule engine failed: a resume file keeps the answers
+                result = None
+            text = (
+                ""
+                if result is None
+                else document.to_json(document.new_document(answers, result, self.kb))
             )
-            if self._try_write(self.save_to, text, []) is not None:
+            if result is not None and self._try_write(self.save_to, text, []) is not None:
                 self.saved = self.kept = self.save_to
                 self.say([f"{_(_STOPPED[ending])} {_(SAVED_IN)}"])
                 self.say_verbatim(f"  {_shown(self.save_to.resolve())}")

@@ -100,8 +100,9 @@ def _holding(drop: bool) -> Iterator[None]:
         _state.shields -= drop
         _restore(previous)
         if _state.depth == 0:
-            _deliver(pending=_state.pending[:1], outside_quiz=bool(previous))
-            _state.pending.clear()
+            pending = _state.pending[:1]
+            _state.pending.clear()  # before it acts: a signal acts once (it raises)
+            _deliver(pending=pending, outside_quiz=bool(previous))
 
 
 def _deliver(pending: list[int], outside_quiz: bool) -> None:
