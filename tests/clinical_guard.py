@@ -715,7 +715,7 @@ CHOICE_MEANINGS_DE: dict[tuple[str, str], tuple[str, ...]] = {
     ("course", "worsening"): ("schlimmer",),
     ("episode", "recurrent"): ("schon einmal",),
     ("episode", "first"): ("erste mal",),
-    ("episode", "unsure"): ("weiß nicht",),
+    ("episode", "unsure"): ("nicht sicher",),
 }
 MEANINGS = {"en": CHOICE_MEANINGS, "de": CHOICE_MEANINGS_DE}
 

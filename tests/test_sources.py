@@ -26,6 +26,7 @@ PUBLISHERS: dict[str, tuple[str, ...]] = {
     "Keele": ("keele.ac.uk",),
     "backes.org.uk": ("backes.org.uk",),
     "Paediatric Musculoskeletal Matters": ("pmmonline.org",),
+    "Perth Children's Hospital": ("pch.health.wa.gov.au",),
     "J Fam Pract": ("mdedge.com",),
     # journal articles: the DOI, or the article in PubMed / PubMed Central
     "JOSPT": ("doi.org",),

@@ -44,13 +44,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from triage.errors import EngineError, Problem
+from triage.errors import EngineError, EngineMissing, Problem
 from triage.i18n import _
 
 try:
     import durable_rules_engine as core
 except ImportError as error:  # e.g. built for Python 3.13 or later without the define
-    raise EngineError(
+    raise EngineMissing(
         _(
             "cannot load the rule engine durable-rules ({error}); install it again with "
             "'python3 scripts/install' (on Python 3.13 and later it must be built with "

@@ -83,6 +83,12 @@ class EngineError(TriageError):
     exit_code = 2
 
 
+class EngineMissing(EngineError):
+    """The rule engine cannot be loaded (an installation problem, not bad input): exit code 1."""
+
+    exit_code = 1
+
+
 class EngineStopped(KeyboardInterrupt):
     """An EngineError raised inside a prompt, passed on as a KeyboardInterrupt: the prompt
     library lets that through, where it catches an Exception raised by a key or a redraw and

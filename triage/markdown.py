@@ -27,6 +27,7 @@ from triage.wording import answer_words
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 # The history, in the order a clinician takes it: field -> heading (translated where shown).
 HISTORY = {
+    "respondent": N_("Answered by"),
     "age": N_("Age"),
     "location": N_("Site"),
     "radiation": N_("Spread"),
@@ -35,6 +36,7 @@ HISTORY = {
     "trigger": N_("Trigger"),
     "course": N_("Course"),
     "intensity": N_("Severity (0 to 10)"),
+    "episode": N_("Earlier episodes like this"),
 }
 SIGNS = {
     "yes": N_("Present"),
