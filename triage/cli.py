@@ -204,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
             "code 2"
         ),
     )
+    assess.add_argument(*JOBS_OPTION, **jobs_option())
     assess.set_defaults(run=run_assess)
 
     schema = commands.add_parser(
@@ -286,6 +287,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+JOBS_OPTION = ("--jobs", "-j")
+
+
+def jobs_option() -> dict[str, object]:
+    return {
+        "metavar": "N",
+        "type": int,
+        "default": 1,
+        "help": _(
+            "work in N processes, each loading the rules once (default: 1; 0: one per core); "
+            "the output is the same, in the same order"
+        ),
+    }
+
+
 def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
     from triage import i18n, knowledge
 
@@ -342,10 +358,17 @@ def run_batch(args: argparse.Namespace) -> int:
                 format=args.format
             )
         )
-    kb = load_knowledge(args)
+    from triage import i18n, jobs
+
+    workers = jobs.count(args.jobs)
+    kb = load_knowledge(args)  # also with workers: a broken knowledge base is reported once
     with batch.opened(args.batch) as stream:
         name = inputs.display_name(args.batch)
-        tally = batch.assess_lines(batch.lines_of(stream, name), kb, stdout)
+        lines = batch.lines_of(stream, name)
+        if workers == 1:
+            tally = batch.assess_lines(lines, kb, stdout)
+        else:
+            tally = batch.assess_in_jobs(lines, kb.directory, i18n.current(), stdout, workers)
     if tally.failed:
         total = tally.failed + tally.assessed
         failed = ngettext(
