@@ -11,6 +11,7 @@ from typing import Any
 
 from triage.compare import LESS, LEVELS, MORE, OTHER, Change, Firing, Report
 from triage.i18n import _, ngettext
+from triage.models import Level
 from triage.safe_text import one_line
 
 KINDS = (LESS, MORE, OTHER)
@@ -59,7 +60,7 @@ def to_json(report: Report) -> str:
 
 
 def _rank(pair: tuple[str, str]) -> tuple[int, int]:
-    return tuple(LEVELS.index(level) for level in pair)  # type: ignore[return-value]
+    return LEVELS.index(Level(pair[0])), LEVELS.index(Level(pair[1]))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
             "code 2"
         ),
     )
-    assess.add_argument(*JOBS_OPTION, **jobs_option())
+    add_jobs(assess)
     assess.set_defaults(run=run_assess)
 
     add_compare(commands, spoken)
@@ -289,19 +289,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-JOBS_OPTION = ("--jobs", "-j")
-
-
-def jobs_option() -> dict[str, object]:
-    return {
-        "metavar": "N",
-        "type": int,
-        "default": 1,
-        "help": _(
+def add_jobs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        metavar="N",
+        type=int,
+        default=1,
+        help=_(
             "work in N processes, each loading the rules once (default: 1; 0: one per core); "
             "the output is the same, in the same order"
         ),
-    }
+    )
 
 
 def add_compare(commands: argparse._SubParsersAction[_Parser], spoken: _Parser) -> None:
@@ -357,7 +356,7 @@ def add_compare(commands: argparse._SubParsersAction[_Parser], spoken: _Parser) 
             "urgent cases it lists are accepted"
         ),
     )
-    compare.add_argument(*JOBS_OPTION, **jobs_option())
+    add_jobs(compare)
     compare.set_defaults(run=run_compare)
 
 

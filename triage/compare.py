@@ -193,7 +193,8 @@ def difference(before: Result, after: Result, answers: Answers, where: str) -> C
     ):
         return None
     data = answers.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    data["symptoms"] = {k: v for k, v in answers.symptoms.model_dump(mode="json").items() if v}
+    symptoms: Any = answers.symptoms  # a model built from the contract's symptom table
+    data["symptoms"] = {k: v for k, v in symptoms.model_dump(mode="json").items() if v}
     return Change(
         where=where,
         fingerprint=fingerprint(data, before.triage.value, after.triage.value),
@@ -292,7 +293,7 @@ def _chain(*parts: Iterable[bytes]) -> Iterator[bytes]:
 
 def _first_line(stream: IO[bytes], name: str) -> tuple[bytes | None, list[bytes]]:
     """The first non-blank line, and the blank lines before it."""
-    blank = []
+    blank: list[bytes] = []
     for line in batch.lines_of(stream, name):
         if line.strip():
             return line, blank

@@ -35,7 +35,8 @@ class Assessor:
     language: str = "en"
 
     def __call__(self, answers: Mapping[str, Any]) -> dict[str, Any]:
-        return json.loads(self.json_line(answers))
+        result: dict[str, Any] = json.loads(self.json_line(answers))
+        return result
 
     def json_line(self, answers: Mapping[str, Any] | str) -> str:
         """The result (or error) object as one compact JSON line, as `assess --batch` writes it;
