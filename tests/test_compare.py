@@ -18,11 +18,13 @@ from triage.models import Answers
 RULES = Path(__file__).parent.parent / "rules"
 
 
-def changed_rules(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
-    """A copy of rules/ with each text in rules.yaml replaced (each must occur once)."""
+def changed_rules(
+    tmp_path: Path, name: str, *edits: tuple[str, str], file: str = "rules.yaml"
+) -> Path:
+    """A copy of rules/ with each text in `file` replaced (each must occur once)."""
     directory = tmp_path / name
     shutil.copytree(RULES, directory)
-    path = directory / "rules.yaml"
+    path = directory / file
     text = path.read_text(encoding="utf-8")
     for old, new in edits:
         assert text.count(old) == 1, old
@@ -84,6 +86,19 @@ def test_no_clinical_change_no_transitions_exit_0(tmp_path, capsys) -> None:
     assert not off_diagonal(report)
     assert report["counts"] == {"less_urgent": 0, "more_urgent": 0, "other": 0}
     assert report["old"]["digest"] != report["new"]["digest"]
+
+
+def test_advice_in_other_words_is_a_change_at_the_same_level(tmp_path, capsys) -> None:
+    title = 'id: now-emergency\n    kind: now\n    title: "Call the emergency number now"'
+    new = changed_rules(
+        tmp_path, "new", (title, title.replace('now"', 'at once"')), file="advice.yaml"
+    )
+    code, report = run_json(capsys, str(RULES), str(new))
+    assert code == 0
+    assert not off_diagonal(report) and not report["less_urgent"] and not report["more_urgent"]
+    assert report["other"]
+    assert all(case["advice_reworded"] == ["now-emergency"] for case in report["other"])
+    assert all(case["old"] == case["new"] == "emergency" for case in report["other"])
 
 
 def test_raised_thresholds_show_both_directions(tmp_path, capsys) -> None:

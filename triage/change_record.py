@@ -164,6 +164,8 @@ def _details(change: Change) -> Iterator[str]:
         yield _("advice: {changes}").format(
             changes=_plus_minus(change.advice_lost, change.advice_gained)
         )
+    if change.advice_reworded:
+        yield _("advice in other words: {ids}").format(ids=", ".join(change.advice_reworded))
 
 
 def _level(firing: Firing) -> str:

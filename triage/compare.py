@@ -21,10 +21,12 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 from triage import answer_space, batch, jobs, outcome
+from triage.engine import Fired
 from triage.errors import InputError
 from triage.i18n import _
 from triage.inputs import (
@@ -80,6 +82,7 @@ class Change:
     causes_gained: tuple[str, ...] = ()
     advice_lost: tuple[str, ...] = ()
     advice_gained: tuple[str, ...] = ()
+    advice_reworded: tuple[str, ...] = ()  # shown with both rule sets, in other words
 
     @property
     def kind(self) -> str:
@@ -161,9 +164,37 @@ class Report:
 def compare_answers(
     answers: Answers, old: KnowledgeBase, new: KnowledgeBase, where: str
 ) -> Compared:
-    before, after = outcome.assess(answers, old), outcome.assess(answers, new)
-    change = difference(before, after, answers, where)
-    return Compared(before.triage.value, after.triage.value, change)
+    """The two levels of one set of answers, and what changed. Most answers fire the same
+    rules as many others: what a person is shown (apart from the answers quoted as evidence)
+    depends only on what fired, so it is worked out once per combination and compared first;
+    only answers whose results differ get their two whole results."""
+    given, fired_before = outcome.fire(answers, old)
+    _given, fired_after = outcome.fire(answers, new)
+    shown_before, shown_after = _shown(old, fired_before), _shown(new, fired_after)
+    if shown_before == shown_after:
+        return Compared(shown_before[0], shown_after[0], None)
+    before = outcome.build_result(old, given, fired_before)
+    after = outcome.build_result(new, given, fired_after)
+    return Compared(shown_before[0], shown_after[0], difference(before, after, answers, where))
+
+
+Shown = tuple[
+    str, tuple[tuple[str, str, bool], ...], str, tuple[str, ...], tuple[tuple[str, str, str], ...]
+]
+
+
+@lru_cache(maxsize=4096)
+def _shown(kb: KnowledgeBase, fired: frozenset[Fired]) -> Shown:
+    """What a result shows when these fired, but the evidence: the level, each rule with its
+    level, the pain type, the causes, the advice."""
+    result = outcome.build_result(kb, {}, fired)  # no answers: no evidence, the rest the same
+    return (
+        result.triage.value,
+        tuple((r.rule, r.triage.value, r.unsure) for r in result.reasons),
+        result.pain_type.value,
+        tuple(cause.value for cause in result.suspected),
+        tuple((item.id, item.title, item.text) for item in result.advice),
+    )
 
 
 def difference(before: Result, after: Result, answers: Answers, where: str) -> Change | None:
@@ -181,6 +212,12 @@ def difference(before: Result, after: Result, answers: Answers, where: str) -> C
     causes_after = [cause.value for cause in after.suspected]
     advice_before = [item.id for item in before.advice]
     advice_after = [item.id for item in after.advice]
+    words_before = {item.id: (item.title, item.text) for item in before.advice}
+    reworded = tuple(
+        item.id
+        for item in after.advice
+        if item.id in words_before and words_before[item.id] != (item.title, item.text)
+    )
     pain_type = (before.pain_type.value, after.pain_type.value)
     if not (
         changed
@@ -190,6 +227,7 @@ def difference(before: Result, after: Result, answers: Answers, where: str) -> C
         or pain_type[0] != pain_type[1]
         or causes_before != causes_after
         or advice_before != advice_after
+        or reworded
     ):
         return None
     data = answers.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
@@ -209,6 +247,7 @@ def difference(before: Result, after: Result, answers: Answers, where: str) -> C
         causes_gained=tuple(c for c in causes_after if c not in causes_before),
         advice_lost=tuple(a for a in advice_before if a not in advice_after),
         advice_gained=tuple(a for a in advice_after if a not in advice_before),
+        advice_reworded=reworded,
     )
 
 
