@@ -12,9 +12,6 @@ import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -22,6 +19,8 @@ from triage.errors import EngineError, UsageError
 from triage.i18n import _
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from triage.knowledge import KnowledgeBase
 
 T = TypeVar("T")
@@ -64,6 +63,9 @@ def ordered_map(
     """`work` over the items in `jobs` worker processes, results in the order of the items.
     Each worker loads the knowledge bases of `directories` (None: the built-in rules) in
     `language` once, before its first item (`knowledge()` gives them to `work`)."""
+    from concurrent.futures import ProcessPoolExecutor  # only with workers: start-up stays fast
+    from multiprocessing import get_context
+
     context = get_context("spawn")
     pending: deque[Future[R]] = deque()
     limit = jobs * IN_FLIGHT_PER_JOB
@@ -83,6 +85,8 @@ def ordered_map(
 
 
 def _result(future: Future[R]) -> R:
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return future.result()
     except BrokenProcessPool as error:
