@@ -43,7 +43,6 @@ from triage.models import Answers, Level, Reason, Result
 
 LEVELS = [Level.SELF_CARE, Level.SOON, Level.URGENT, Level.EMERGENCY]
 LESS, MORE, OTHER = "less_urgent", "more_urgent", "other"
-GENERATED = "generated"
 
 
 @dataclass(frozen=True)
@@ -284,7 +283,8 @@ def run(
     old, new = kbs
     for case in answer_space.sample(kbs, report.seed, report.random_count):
         answers = Answers.model_validate(case.answers)
-        report.add(compare_answers(answers, old, new, f"{GENERATED}: {case.label}"), accepted)
+        where = _("generated: {how}").format(how=case.label)  # how: rule ids and answer values
+        report.add(compare_answers(answers, old, new, where), accepted)
         report.generated += 1
     for path in paths:
         for item in _compared_input(path, kbs, workers, report):
