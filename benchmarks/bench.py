@@ -22,9 +22,9 @@ every target is a ratio:
 - `--jobs` (issue 24; `--only jobs` runs this part alone): `assess --batch --jobs 2` against
   `--jobs 1` over N lines, alternately. Target on 2 cores: at least 1.7x the lines per second
   (the outputs are compared too: equal, line for line). `--jobs 0` (every core) for reference.
-- `triage compare` (issue 24): over the public scenarios, and over N lines with a changed rule
-  set, against two batch runs of the same lines. Target: at most 1x (within the time of two
-  batch runs); its peak memory at N/10 and N lines: flat (less than 5 MB growth).
+- `triage compare` (issue 24): over the public scenarios and N lines, with a changed rule set,
+  against two batch runs of the N lines. Target: at most 1x (within the time of two batch
+  runs); its peak memory at N/10 and N lines: flat (less than 5 MB growth).
 
 The package's bytecode is compiled first (an installed package has it) and the knowledge-base
 cache is warmed, as after the first run of an installed tool.
@@ -559,20 +559,23 @@ def jobs_rows(args: argparse.Namespace) -> Iterator[tuple[str, str, str, str, st
             for path in sorted((ROOT / "tests" / "scenarios").glob("*.json")):
                 answers = json.loads(path.read_text(encoding="utf-8"))["answers"]
                 stream.write(json.dumps(answers) + "\n")
-        for label, inputs, rule_set in (
-            ("the public scenarios", scenarios, rules),
-            (f"{lines:,} lines, a changed rule set", data, changed),
+        # The target: the scenarios and the N lines, with a changed rule set, within the time
+        # of two batch runs of the N lines. The scenarios alone for reference (their time is
+        # mostly the generated sample's, about a second).
+        for label, inputs, batched, target in (
+            ("the public scenarios", [scenarios], scenarios, None),
+            (f"the public scenarios and {lines:,} lines", [scenarios, data], data, 1.0),
         ):
-            command = [TRIAGE, "compare", str(rules), str(rule_set), str(inputs), "--json"]
+            command = [TRIAGE, "compare", str(rules), str(changed), *map(str, inputs), "--json"]
             compared, _memory = run_measured_any(command)
-            batches = run_measured([TRIAGE, "assess", "--batch", str(inputs)])[0] * 2
+            batches = run_measured([TRIAGE, "assess", "--batch", str(batched)])[0] * 2
             yield (
-                f"`triage compare` over {label}",
+                f"`triage compare` over {label}, a changed rule set",
                 f"{compared:.1f} s",
-                f"two batch runs {batches:.1f} s",
+                f"two batch runs of {batched.name} {batches:.1f} s",
                 f"{compared / batches:.2f}x",
-                "<= 1x",
-                compared <= batches,
+                "-" if target is None else "<= 1x",
+                target is None or compared <= batches * target,
             )
         sizes = [lines // 10, lines]
         memory = {}

@@ -170,29 +170,38 @@ def compare_answers(
     given, fired_before = outcome.fire(answers, old)
     _given, fired_after = outcome.fire(answers, new)
     shown_before, shown_after = _shown(old, fired_before), _shown(new, fired_after)
-    if shown_before == shown_after:
+    if shown_before == shown_after and not _reworded(old, new).intersection(shown_after[4]):
         return Compared(shown_before[0], shown_after[0], None)
     before = outcome.build_result(old, given, fired_before)
     after = outcome.build_result(new, given, fired_after)
     return Compared(shown_before[0], shown_after[0], difference(before, after, answers, where))
 
 
-Shown = tuple[
-    str, tuple[tuple[str, str, bool], ...], str, tuple[str, ...], tuple[tuple[str, str, str], ...]
-]
+Shown = tuple[str, tuple[tuple[str, str, bool], ...], str, tuple[str, ...], tuple[str, ...]]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)  # combinations of fired rules: bounded, so memory stays flat
 def _shown(kb: KnowledgeBase, fired: frozenset[Fired]) -> Shown:
     """What a result shows when these fired, but the evidence: the level, each rule with its
-    level, the pain type, the causes, the advice."""
+    level, the pain type, the causes, the advice (its words: `_reworded`)."""
     result = outcome.build_result(kb, {}, fired)  # no answers: no evidence, the rest the same
     return (
         result.triage.value,
         tuple((r.rule, r.triage.value, r.unsure) for r in result.reasons),
         result.pain_type.value,
         tuple(cause.value for cause in result.suspected),
-        tuple((item.id, item.title, item.text) for item in result.advice),
+        tuple(item.id for item in result.advice),
+    )
+
+
+@lru_cache(maxsize=16)
+def _reworded(old: KnowledgeBase, new: KnowledgeBase) -> frozenset[str]:
+    """The advice in both rule sets whose title or text differs."""
+    return frozenset(
+        key
+        for key, item in new.advice.items()
+        if key in old.advice
+        and (old.advice[key].title, old.advice[key].text) != (item.title, item.text)
     )
 
 
