@@ -4,7 +4,10 @@ the output is the one of a single process, line for line, bad lines with their n
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import load_scenario, scenario_files
@@ -78,3 +81,39 @@ def test_chunks_keep_line_numbers() -> None:
     assert [start for start, _ in chunked] == [1, 501, 1001]
     assert [len(chunk) for _, chunk in chunked] == [500, 500, 201]
     assert chunked[2][1][0] == b"1001\n"
+
+
+def run_triage(*args: str, stdout: Any) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "triage", *args], stdout=stdout, stderr=subprocess.PIPE, timeout=120
+    )
+
+
+def test_workers_writing_standard_output_themselves(mixed_lines, tmp_path) -> None:
+    """From a shell standard output is a file descriptor: the workers write it in turn."""
+    outputs = []
+    for jobs_ in ("1", "2"):
+        path = tmp_path / f"out-{jobs_}.jsonl"
+        with path.open("wb") as stream:
+            done = run_triage("assess", "--batch", str(mixed_lines), "--jobs", jobs_, stdout=stream)
+        assert done.returncode == 2, done.stderr
+        outputs.append((path.read_bytes(), done.stderr))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0].count(b"\n") > 2 * jobs.CHUNK_LINES
+
+
+def test_a_reader_that_goes_away(mixed_lines) -> None:
+    codes = []
+    for jobs_ in ("1", "2"):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "triage", "assess", "--batch", str(mixed_lines), "-j", jobs_],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith(b"{")
+        process.stdout.close()  # as `| head -1` does
+        _out, err = process.communicate(timeout=120)
+        assert b"Traceback" not in err
+        codes.append(process.returncode)
+    assert codes[0] == codes[1]

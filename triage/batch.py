@@ -78,10 +78,21 @@ def assess_in_jobs(
     lines: Iterable[bytes], directory: Path | None, language: str, out: Sink, workers: int
 ) -> Tally:
     """`assess_lines` spread over `workers` processes (`--jobs`), each loading the knowledge
-    base of `directory` once: the same output, line for line and in order."""
+    base of `directory` once: the same output, line for line and in order. `out` is standard
+    output; when it is a file descriptor the workers write it themselves, in turn."""
     tally = Tally()
-    work = jobs.ordered_map(assess_chunk, jobs.chunks(lines), workers, (directory,), language)
-    for text, assessed, failed in work:
+    chunked = jobs.chunks(lines)
+    target = jobs.direct_output()
+    if target is not None:
+        out.flush()  # anything written before comes first
+        work = jobs.ordered_writes(assess_chunk, chunked, workers, (directory,), language, target)
+        for assessed, failed in work:
+            tally.assessed += assessed
+            tally.failed += failed
+        return tally
+    for text, (assessed, failed) in jobs.ordered_map(
+        assess_chunk, chunked, workers, (directory,), language
+    ):
         tally.assessed += assessed
         tally.failed += failed
         out.write(text)
@@ -89,13 +100,13 @@ def assess_in_jobs(
     return tally
 
 
-def assess_chunk(chunk: tuple[int, list[bytes]]) -> tuple[str, int, int]:
+def assess_chunk(chunk: tuple[int, list[bytes]]) -> tuple[str, tuple[int, int]]:
     """In a worker process: the output of one chunk of lines, and how many were assessed and
     how many failed."""
     (kb,) = jobs.knowledge()
     out = io.StringIO()
     tally = assess_lines(chunk[1], kb, out, start=chunk[0])
-    return out.getvalue(), tally.assessed, tally.failed
+    return out.getvalue(), (tally.assessed, tally.failed)
 
 
 @contextmanager
