@@ -180,7 +180,7 @@ def compare_answers(
 Shown = tuple[str, tuple[tuple[str, str, bool], ...], str, tuple[str, ...], tuple[str, ...]]
 
 
-@lru_cache(maxsize=2048)  # combinations of fired rules: bounded, so memory stays flat
+@lru_cache(maxsize=1024)  # combinations of fired rules: bounded, so memory stays flat
 def _shown(kb: KnowledgeBase, fired: frozenset[Fired]) -> Shown:
     """What a result shows when these fired, but the evidence: the level, each rule with its
     level, the pain type, the causes, the advice (its words: `_reworded`)."""
