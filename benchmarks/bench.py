@@ -592,7 +592,7 @@ def jobs_rows(args: argparse.Namespace) -> Iterator[tuple[str, str, str, str, st
                 "-" if target is None else "<= 1x",
                 target is None or compared <= batches * target,
             )
-        sizes = [lines // 10, lines]
+        sizes = [lines // 10, lines // 2, lines]
         memory = {}
         for size in sizes:
             part = Path(tmp) / f"compare-{size}.jsonl"
