@@ -19,6 +19,12 @@ every target is a ratio:
   Target: at most 5x. The first question on screen (a pseudo-terminal) is shown for reference.
 - memory: the batch's peak resident memory at N/10, N/2 and N lines. Target: flat (less than
   5 MB more at N lines than at N/10).
+- `--jobs` (issue 24; `--only jobs` runs this part alone): `assess --batch --jobs 2` against
+  `--jobs 1` over N lines, alternately. Target on 2 cores: at least 1.7x the lines per second
+  (the outputs are compared too: equal, line for line). `--jobs 0` (every core) for reference.
+- `triage compare` (issue 24): over the public scenarios and N lines, with a changed rule set,
+  against two batch runs of the N lines. Target: at most 1x (within the time of two batch
+  runs); its peak memory at N/10 and N lines: flat (less than 5 MB growth).
 
 The package's bytecode is compiled first (an installed package has it) and the knowledge-base
 cache is warmed, as after the first run of an installed tool.
@@ -29,6 +35,7 @@ cache is warmed, as after the first run of an installed tool.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -334,7 +341,8 @@ import os, subprocess, sys, time
 start = time.perf_counter()
 child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
 _, status, usage = os.wait4(child.pid, 0)
-print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status),
+      usage.ru_utime + usage.ru_stime)
 """
 
 
@@ -343,7 +351,7 @@ def run_measured(command: list[str]) -> tuple[float, float]:
     launched = subprocess.run(
         [sys.executable, "-c", LAUNCHER, *command], env=ENV, capture_output=True, text=True
     )
-    elapsed, peak_kb, code = launched.stdout.split()
+    elapsed, peak_kb, code, _cpu = launched.stdout.split()
     if launched.returncode != 0 or code != "0":
         raise SystemExit(f"failed: {' '.join(command)}\n{launched.stderr}")
     return float(elapsed), int(peak_kb) / 1024
@@ -500,12 +508,135 @@ def rows(args: argparse.Namespace) -> Iterator[tuple[str, str, str, str, str, bo
         )
 
 
+def jobs_rows(args: argparse.Namespace) -> Iterator[tuple[str, str, str, str, str, bool]]:
+    """`--jobs` scaling and `triage compare` against batch runs (issue 24)."""
+    import shutil
+
+    from triage import knowledge
+
+    lines = args.lines
+    rounds = 1 if args.quick else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "jobs.jsonl"
+        write_jsonl(data, lines, seed=17)
+        batch = [TRIAGE, "assess", "--batch", str(data)]
+        outputs = [Path(tmp) / "one.out", Path(tmp) / "two.out"]
+        for jobs, out in zip((1, 2), outputs, strict=True):
+            with out.open("wb") as stream:
+                subprocess.run([*batch, "--jobs", str(jobs)], env=ENV, check=True, stdout=stream)
+        equal = outputs[0].read_bytes() == outputs[1].read_bytes()
+        one, two, ratios = side_by_side(
+            rounds,
+            lambda: run_measured([*batch, "--jobs", "2"])[0],
+            lambda: run_measured([*batch, "--jobs", "1"])[0],
+        )
+        faster = [1 / ratio for ratio in ratios]
+        yield (
+            f"`assess --batch --jobs 2`, {lines:,} lines, {rounds} runs"
+            + ("" if equal else " (**outputs differ**)"),
+            f"{lines / one:,.0f} lines/s",
+            f"--jobs 1 {lines / two:,.0f} lines/s",
+            f"{statistics.median(faster):.2f}x ({spread(faster)})",
+            ">= 1.7x on 2 cores",
+            statistics.median(faster) >= 1.7 and equal,
+        )
+        # On a busy machine the wall-clock ratio says more about the neighbours than about
+        # --jobs. The processor time of both runs gives the ratio a quiet machine would show:
+        # with 2 cores free, 2 jobs take (their processor time) / 2 seconds at best.
+        cpu_one = statistics.median(cpu_seconds([*batch, "--jobs", "1"]) for _ in range(rounds))
+        cpu_two = statistics.median(cpu_seconds([*batch, "--jobs", "2"]) for _ in range(rounds))
+        bound = min(2.0, 2 * cpu_one / cpu_two)
+        yield (
+            f"`--jobs 2` on 2 quiet cores, from processor time ({rounds} runs each)",
+            f"{cpu_two:.1f} s of processor time",
+            f"--jobs 1 {cpu_one:.1f} s",
+            f"{bound:.2f}x (2 x {cpu_one:.1f} / {cpu_two:.1f})",
+            ">= 1.7x",
+            bound >= 1.7,
+        )
+        every, _memory = run_measured([*batch, "--jobs", "0"])
+        yield (
+            f"`assess --batch --jobs 0` ({len(os.sched_getaffinity(0))} cores), {lines:,} lines",
+            f"{lines / every:,.0f} lines/s",
+            f"--jobs 1 {lines / two:,.0f} lines/s",
+            f"{two / every:.2f}x",
+            "-",
+            True,
+        )
+
+        rules = Path(knowledge.default_directory())
+        changed = Path(tmp) / "changed-rules"
+        shutil.copytree(rules, changed)
+        text = (changed / "rules.yaml").read_text(encoding="utf-8")
+        (changed / "rules.yaml").write_text(text.replace("age: {gte: 60}", "age: {gte: 65}"))
+        scenarios = Path(tmp) / "scenarios.jsonl"
+        with scenarios.open("w", encoding="utf-8") as stream:
+            for path in sorted((ROOT / "tests" / "scenarios").glob("*.json")):
+                answers = json.loads(path.read_text(encoding="utf-8"))["answers"]
+                stream.write(json.dumps(answers) + "\n")
+        # The target: the scenarios and the N lines, with a changed rule set, within the time
+        # of two batch runs of the N lines. The scenarios alone for reference (their time is
+        # mostly the generated sample's, about a second).
+        for label, inputs, batched, target in (
+            ("the public scenarios", [scenarios], scenarios, None),
+            (f"the public scenarios and {lines:,} lines", [scenarios, data], data, 1.0),
+        ):
+            command = [TRIAGE, "compare", str(rules), str(changed), *map(str, inputs), "--json"]
+            compared, _memory = run_measured_any(command)
+            batches = run_measured([TRIAGE, "assess", "--batch", str(batched)])[0] * 2
+            yield (
+                f"`triage compare` over {label}, a changed rule set",
+                f"{compared:.1f} s",
+                f"two batch runs of {batched.name} {batches:.1f} s",
+                f"{compared / batches:.2f}x",
+                "-" if target is None else "<= 1x",
+                target is None or compared <= batches * target,
+            )
+        sizes = [lines // 10, lines // 2, lines]
+        memory = {}
+        for size in sizes:
+            part = Path(tmp) / f"compare-{size}.jsonl"
+            write_jsonl(part, size, seed=17)
+            command = [TRIAGE, "compare", str(rules), str(changed), str(part), "--json"]
+            memory[size] = run_measured_any(command)[1]
+        growth = memory[lines] - memory[sizes[0]]
+        yield (
+            "`triage compare` peak memory (RSS)",
+            ", ".join(f"{size:,}: {memory[size]:.0f} MB" for size in sizes),
+            "-",
+            f"{growth:+.1f} MB from {sizes[0]:,} to {lines:,} lines",
+            "flat (< 5 MB growth)",
+            growth < 5,
+        )
+
+
+def run_measured_any(command: list[str]) -> tuple[float, float]:
+    """As `run_measured`, for a command whose exit status says something (compare's 1)."""
+    launched = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command], env=ENV, capture_output=True, text=True
+    )
+    elapsed, peak_kb, _code, _cpu = launched.stdout.split()
+    return float(elapsed), int(peak_kb) / 1024
+
+
+def cpu_seconds(command: list[str]) -> float:
+    """Processor seconds (user and system) of a command and every process it waited for (its
+    workers): what a run costs however busy the machine is."""
+    launched = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command], env=ENV, capture_output=True, text=True
+    )
+    return float(launched.stdout.split()[3])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000, help="batch size (default 100,000)")
     parser.add_argument("--runs", type=int, default=21, help="repetitions of timed commands")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     parser.add_argument("--no-terminal", action="store_true", help="skip the pseudo-terminal")
+    parser.add_argument(
+        "--only", choices=["jobs"], help="only the --jobs and compare measures (issue 24)"
+    )
     parser.add_argument("--floor", metavar="JSONL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.floor:
@@ -521,7 +652,10 @@ def main() -> None:
     )
     print("| measure | ours | baseline | ratio | target | met |")
     print("|---|---|---|---|---|---|")
-    for measure, ours, baseline, ratio, target, met in rows(args):
+    measures = (
+        jobs_rows(args) if args.only == "jobs" else itertools.chain(rows(args), jobs_rows(args))
+    )
+    for measure, ours, baseline, ratio, target, met in measures:
         verdict = "-" if target == "-" else "yes" if met else "**no**"
         print(f"| {measure} | {ours} | {baseline} | {ratio} | {target} | {verdict} |", flush=True)
 

@@ -2,4 +2,5 @@
 
 from triage.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a worker process (`--jobs`, spawned) imports it
+    raise SystemExit(main())

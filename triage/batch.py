@@ -10,13 +10,15 @@ validation, assessment and serialisation (this path is benchmarked).
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Protocol
 
-from triage import outcome, render
+from triage import jobs, outcome, render
 from triage.errors import EngineError, InputError
 from triage.i18n import _
 from triage.inputs import (
@@ -49,15 +51,16 @@ class Tally:
     failed: int = 0
 
 
-def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: Sink) -> Tally:
+def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: Sink, start: int = 1) -> Tally:
     """Assess every non-blank line and write one output line for each, flushing as it goes.
+    `start`: the number of the first line (a chunk of a larger input, with `--jobs`).
 
     Each line goes through the same reader as an answers file (`triage.inputs`): the same
     guards, the same messages. Errors writing `out` are not caught here: they are output
     faults, for the caller to report."""
     tally = Tally()
     write, flush = out.write, out.flush
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=start):
         if not raw.strip():
             continue
         try:
@@ -76,6 +79,41 @@ def assess_lines(lines: Iterable[bytes], kb: KnowledgeBase, out: Sink) -> Tally:
             write(line)
         flush()
     return tally
+
+
+def assess_in_jobs(
+    lines: Iterable[bytes], directory: Path | None, language: str, out: Sink, workers: int
+) -> Tally:
+    """`assess_lines` spread over `workers` processes (`--jobs`), each loading the knowledge
+    base of `directory` once: the same output, line for line and in order. `out` is standard
+    output; when it is a file descriptor the workers write it themselves, in turn."""
+    tally = Tally()
+    chunked = jobs.chunks(lines)
+    target = jobs.direct_output()
+    if target is not None:
+        out.flush()  # anything written before comes first
+        work = jobs.ordered_writes(assess_chunk, chunked, workers, (directory,), language, target)
+        for assessed, failed in work:
+            tally.assessed += assessed
+            tally.failed += failed
+        return tally
+    for text, (assessed, failed) in jobs.ordered_map(
+        assess_chunk, chunked, workers, (directory,), language
+    ):
+        tally.assessed += assessed
+        tally.failed += failed
+        out.write(text)
+        out.flush()
+    return tally
+
+
+def assess_chunk(chunk: tuple[int, list[bytes]]) -> tuple[str, tuple[int, int]]:
+    """In a worker process: the output of one chunk of lines, and how many were assessed and
+    how many failed."""
+    (kb,) = jobs.knowledge()
+    out = io.StringIO()
+    tally = assess_lines(chunk[1], kb, out, start=chunk[0])
+    return out.getvalue(), (tally.assessed, tally.failed)
 
 
 @contextmanager

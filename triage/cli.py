@@ -237,7 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
             "code 2"
         ),
     )
+    add_jobs(assess)
     assess.set_defaults(run=run_assess)
+
+    add_compare(commands, spoken)
 
     schema = commands.add_parser(
         "schema",
@@ -364,6 +367,115 @@ def main_epilog() -> str:
     return f"{examples}\n\n{codes}\n\n{more}"
 
 
+def add_jobs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        metavar="N",
+        type=int,
+        default=1,
+        help=_(
+            "work in N processes, each loading the rules once (default: 1; 0: one per core); "
+            "the output is the same, in the same order"
+        ),
+    )
+
+
+def add_compare(commands: argparse._SubParsersAction[_Parser], spoken: _Parser) -> None:
+    compare = commands.add_parser(
+        "compare",
+        parents=[spoken],
+        help=_("what a rule change does: the same answers assessed with two rule sets"),
+        description=_(
+            "Assess the same answers with the rules in OLD_RULES and in NEW_RULES and report "
+            "the level transitions and every case whose result changed, less urgent first: "
+            "a generated sample of the answer space (every rule's boundaries, every skip-logic "
+            "path, random answer sets), and the answers in each INPUT (answers files, saved "
+            "assessments, FHIR QuestionnaireResponses, JSON lines or FHIR NDJSON of them). "
+            "Exit status 1 when a case became less urgent and FILE of --accept does not accept "
+            "it, 2 when an input could not be read."
+        ),
+    )
+    compare.add_argument("old", metavar=_("OLD_RULES"), type=Path, help=_("the rules before"))
+    compare.add_argument("new", metavar=_("NEW_RULES"), type=Path, help=_("the rules after"))
+    compare.add_argument(
+        "inputs", metavar=_("INPUT"), nargs="*", help=_("answers to compare as well ('-' = stdin)")
+    )
+    output = compare.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help=_("the report as JSON"))
+    output.add_argument(
+        "--format",
+        choices=["text", "json", "markdown"],
+        default=None,
+        help=_("text (default), json, or markdown (a change record to sign)"),
+    )
+    compare.add_argument(
+        "--seed", type=int, default=0, metavar="N", help=_("seed of the random answer sets (0)")
+    )
+    compare.add_argument(
+        "--random",
+        type=int,
+        default=500,
+        metavar="N",
+        help=_("how many random answer sets to generate (500)"),
+    )
+    compare.add_argument(
+        "--limit",
+        type=int,
+        default=200,
+        metavar="N",
+        help=_("list at most N cases of each kind (200; every case is counted)"),
+    )
+    compare.add_argument(
+        "--accept",
+        metavar=_("FILE"),
+        help=_(
+            "a signed change record (the --json report of the same two rule sets): the less "
+            "urgent cases it lists are accepted"
+        ),
+    )
+    add_jobs(compare)
+    compare.set_defaults(run=run_compare)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from triage import change_record, compare, document, i18n, jobs, knowledge
+
+    workers = jobs.count(args.jobs)
+    for name in ("random", "limit"):
+        if getattr(args, name) < 0:
+            raise UsageError(_("--{name} must be 0 or more").format(name=name))
+    try:
+        kbs = (knowledge.load(args.old, i18n.current()), knowledge.load(args.new, i18n.current()))
+    finally:
+        START_UP.done()
+    old, new = compare.rule_set(kbs[0]), compare.rule_set(kbs[1])
+    accepted = frozenset[str]()
+    if args.accept is not None:
+        accepted = compare.accepted_cases(args.accept, old, new)
+    report = compare.Report(
+        old, new, list(args.inputs), args.seed, args.random, args.limit, args.accept
+    )
+    compare.run(report, kbs, list(args.inputs), accepted, workers)
+    form = "json" if args.json else args.format or "text"
+    if form == "json":
+        stdout.print(change_record.to_json(report))
+    elif form == "markdown":
+        stdout.print(change_record.to_markdown(report, document.now()), end="")
+    else:
+        stdout.print(change_record.to_text(report), end="")
+    if report.failed:
+        unread = ngettext(
+            "{count} input or line could not be read (listed in the report)",
+            "{count} inputs or lines could not be read (listed in the report)",
+            report.failed,
+        )
+        note(unread.format(count=report.failed))
+    if report.unaccepted:
+        return EXIT_FAILURE
+    return EXIT_USAGE if report.failed else EXIT_OK
+
+
 def load_knowledge(args: argparse.Namespace) -> KnowledgeBase:
     from triage import i18n, knowledge
 
@@ -474,10 +586,17 @@ def run_batch(args: argparse.Namespace) -> int:
                 format=args.format
             )
         )
-    kb = load_knowledge(args)
+    from triage import i18n, jobs
+
+    workers = jobs.count(args.jobs)
+    kb = load_knowledge(args)  # also with workers: a broken knowledge base is reported once
     with batch.opened(args.batch) as stream:
         name = inputs.display_name(args.batch)
-        tally = batch.assess_lines(batch.lines_of(stream, name), kb, stdout)
+        lines = batch.lines_of(stream, name)
+        if workers == 1:
+            tally = batch.assess_lines(lines, kb, stdout)
+        else:
+            tally = batch.assess_in_jobs(lines, kb.directory, i18n.current(), stdout, workers)
     if tally.failed:
         total = tally.failed + tally.assessed
         failed = ngettext(

@@ -31,8 +31,15 @@ ADVICE_ORDER = ("now", "info", "self_help", "safety_net")
 
 def assess(answers: Answers, kb: KnowledgeBase) -> Result:
     """Triage one set of answers with a knowledge base."""
+    given, fired = fire(answers, kb)
+    return build_result(kb, given, fired)
+
+
+def fire(answers: Answers, kb: KnowledgeBase) -> tuple[dict[str, Any], frozenset[Fired]]:
+    """The answers as the rules read them, and what fires on them (`build_result` of the two
+    is the result of `assess`)."""
     given = _as_mapping(answers)
-    return build_result(kb, given, for_knowledge(kb).fire(given))
+    return given, for_knowledge(kb).fire(given)
 
 
 def _as_mapping(answers: Answers) -> dict[str, Any]:
