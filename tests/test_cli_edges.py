@@ -112,7 +112,7 @@ def test_a_misspelt_command_gets_the_closest_one(typed, meant) -> None:
     assert completed.returncode == 2 and completed.stdout == ""
     assert completed.stderr == (
         f"triage: error: unknown command '{typed}' (did you mean '{meant}'?); "
-        "commands: assess, schema, fhir, rules, check, quiz\n"
+        "commands: assess, compare, schema, fhir, rules, check, quiz\n"
     )
 
 

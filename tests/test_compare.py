@@ -109,7 +109,7 @@ def test_raised_thresholds_show_both_directions(tmp_path, capsys) -> None:
             "        - age: {gte: 60}\n        - radiation: abdomen",
             "        - age: {gte: 65}\n        - radiation: abdomen",
         ),
-        ("      age: {lt: 5}", "      age: {lt: 7}"),
+        ("      age: {lt: 6}", "      age: {lt: 8}"),
     )
     code, report = run_json(capsys, str(RULES), str(new))
     assert code == 1
@@ -119,9 +119,9 @@ def test_raised_thresholds_show_both_directions(tmp_path, capsys) -> None:
         assert "abdomen" in case["answers"]["radiation"]
         assert [f["rule"] for f in case["stopped"]] == ["AORTA-ABDOMEN-OLDER"]
         assert not case["started"]
-    for case in report["more_urgent"]:  # a child of 5 or 6 is now seen today
-        assert case["answers"]["age"] in (5, 6), case
-        assert [f["rule"] for f in case["started"]] == ["CHILD-UNDER-5"]
+    for case in report["more_urgent"]:  # a child of 6 or 7 is now seen today
+        assert case["answers"]["age"] in (6, 7), case
+        assert [f["rule"] for f in case["started"]] == ["CHILD-YOUNG"]
         assert case["new"] == "urgent"
     ages = {case["answers"]["age"] for case in report["less_urgent"]}
     assert {60, 64} <= ages  # both ends of the band, from the boundaries of both rule sets
@@ -142,7 +142,7 @@ def test_accepting_a_signed_record(tmp_path, capsys) -> None:
     code, partly = run_json(capsys, str(RULES), str(new), "--accept", str(record))
     assert code == 1 and partly["unaccepted_less_urgent"] == 1
     # A record of another change is refused
-    other = changed_rules(tmp_path, "other", ("      age: {lt: 5}", "      age: {lt: 7}"))
+    other = changed_rules(tmp_path, "other", ("      age: {lt: 6}", "      age: {lt: 8}"))
     assert main(["compare", str(RULES), str(other), "--accept", str(record)]) == 2
     assert "digest" in capsys.readouterr().err
 
