@@ -44,6 +44,12 @@ SIGNS = {
     "no": N_("Absent"),
 }
 NOT_ASKED = N_("Not asked")
+# Who gave the answers, as a doctor would write it (the choice's label speaks to the person).
+ANSWERED_BY = {
+    "self": N_("the patient"),
+    "someone_else": N_("someone else, for the patient (an adult)"),
+    "child": N_("a parent or carer, for their child (under 16)"),
+}
 MISSING_IN_HISTORY = {
     Missing.DONT_KNOW: N_('not known (answered "Don\'t know")'),
     Missing.SKIPPED: N_("skipped"),
@@ -122,6 +128,8 @@ def _history_value(
         if field in OPTIONAL_FIELDS:
             return _(MISSING_IN_HISTORY[missing_kind(given, field)])
         return _(MISSING_IN_HISTORY[Missing.NOT_ASKED])
+    if field == "respondent" and value in ANSWERED_BY:
+        return _(ANSWERED_BY[value])
     if field == "age":
         return _("{age} years").format(age=value)
     if field == "intensity":
