@@ -126,3 +126,21 @@ def test_summary_of_a_document_says_when_the_answers_were_saved(tmp_path, capsys
 
 def test_text_from_the_rules_cannot_break_the_markdown() -> None:
     assert markdown._md("a | b *c* _d_ [e](f) <g>") == r"a \| b \*c\* \_d\_ \[e\](f) \<g\>"
+
+
+@pytest.mark.parametrize(
+    ("respondent", "words"),
+    [
+        ("self", "the patient"),
+        ("someone_else", "someone else, for the patient"),
+        ("child", "a parent or carer, for their child"),
+    ],
+)
+def test_the_summary_says_who_gave_the_answers_in_a_doctors_words(kb, respondent, words) -> None:
+    data = {"age": 9, "location": ["lower_back"], "duration": "under_1_week"}
+    answers = Answers.model_validate({**data, "respondent": respondent})
+    result = outcome.assess(answers, kb)
+    text = flat(markdown.to_markdown(answers, result, kb, saved=None, made="2026-12-04T18:00"))
+    (line,) = [line for line in text.splitlines() if line.startswith("- **Answered by:** ")]
+    assert line == f"- **Answered by:** {words}" + line.split(words, 1)[1]
+    assert "Myself" not in line and "My child" not in line
