@@ -82,7 +82,7 @@ def to_markdown(
         _signs(given, kb, incomplete),
         _triage(result, kb, sources),
         _advised(result),
-        _sources(sources),
+        _sources(sources, kb),
         _reference(result, saved, made),
         f"*{_md(result.disclaimer)}*",
     ]
@@ -255,13 +255,16 @@ def _advised(result: Result) -> str:
     return "\n".join(lines)
 
 
-def _sources(sources: dict[str, tuple[int, SourceRef]]) -> str:
+def _sources(sources: dict[str, tuple[int, SourceRef]], kb: KnowledgeBase) -> str:
+    """The sources cited, each under its title in the language of the summary where the rules
+    give one (rules/<language>/ruleset.yaml `sources:`), with its link."""
     if not sources:
         return ""
     lines = ["## " + _("Sources"), ""]
     for number, source in sources.values():
         link = f" <{prose(source.url)}>" if source.url else ""
-        lines.append(f"{number}. {_md(source.title)}{link}")
+        title = kb.source_titles.get(source.id, source.title)
+        lines.append(f"{number}. {_md(title)}{link}")
     return "\n".join(lines)
 
 
