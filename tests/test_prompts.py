@@ -621,9 +621,10 @@ def test_scroll_marks_only_when_something_is_hidden_and_they_say_what(kb) -> Non
         return screen.getvalue()
 
     below, above = prompts.MORE_QUESTIONS_BELOW, prompts.MORE_ABOVE
-    short = drawn(quiz.pages(kb)[0].id, "nnn" + ENTER, rows=60)
+    emergency = first(kb).id  # the first page of warning signs (question 1 is who it is for)
+    short = drawn(emergency, "nnn" + ENTER, rows=60)
     assert below not in short and above not in short, "nothing hidden: no marks"
-    long = drawn(quiz.pages(kb)[0].id, "nnn" + ENTER, rows=10)
+    long = drawn(emergency, "nnn" + ENTER, rows=10)
     assert below in long, "a page taller than 10 rows says that more questions are below"
     assert above in long, "once the focus moved down, it says that more is above"
 
