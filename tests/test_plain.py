@@ -484,7 +484,9 @@ def test_an_emergency_answer_confirmed_stops_the_quiz_with_the_result_first(
     # the headline first: right after the confirmed answer, before why the quiz stopped
     assert paragraphs[stop - 2].rstrip().endswith("n: change it:")
     assert paragraphs[stop - 1].startswith("Result: EMERGENCY")
-    assert any(paragraph.startswith("What to do now: ") for paragraph in paragraphs[stop + 1 : stop + 4])
+    assert any(
+        paragraph.startswith("What to do now: ") for paragraph in paragraphs[stop + 1 : stop + 4]
+    )
     check_plain(run)
 
 
