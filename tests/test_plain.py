@@ -156,6 +156,8 @@ class Typist:
         return self.value_typed(question, self.value(question), block)
 
     def value(self, question: Question) -> Any:
+        if question.id == "respondent":  # no "Don't know" here: a scenario's person answers
+            return self.answers.get("respondent") or "self"
         default = "no" if question.kind == "symptom" else [] if question.kind == "multi" else None
         return self.answers.get(question.id, default)
 
@@ -357,8 +359,8 @@ def test_b_goes_back_one_question_and_enter_keeps_the_answer_there(
     check_result(kb, run, answers)
     asked = [question_id for question_id, _line in run.typist.prompts]
     # within a page: back to the question before it; from a page's first question: back to
-    # the last question of the page before
-    assert asked[:3] == ["bladder_bowel", "saddle_numbness", "bladder_bowel"]
+    # the last question of the page before (question 1 is who the answers are for)
+    assert asked[:4] == ["respondent", "bladder_bowel", "saddle_numbness", "bladder_bowel"]
     before = asked[asked.index("location") - 1]
     assert asked[asked.index("location") + 1] == before
     assert "Your answer before: No. Enter alone keeps it." in run.text
@@ -371,8 +373,9 @@ def test_back_from_a_page_is_back_at_the_last_question_of_the_page_before(
     run = Run(kb, answered_from(answers), tmp_path, backs=["chest_pain"])
     check_result(kb, run, answers)
     asked = [question_id for question_id, _line in run.typist.prompts]
-    # b at 2a: back to 1c (not to 1a), where Enter keeps the answer; then 2a again
-    assert asked[:6] == [
+    # b at 3a: back to 2c (not to 2a), where Enter keeps the answer; then 3a again
+    assert asked[:7] == [
+        "respondent",
         "bladder_bowel",
         "saddle_numbness",
         "both_legs",
@@ -386,13 +389,13 @@ def test_on_the_first_question_b_says_there_is_nothing_before(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
     answers = scenario_answers(_first(kb, Level.SELF_CARE))
-    run = Run(kb, answered_from(answers), tmp_path, backs=["bladder_bowel"])
+    run = Run(kb, answered_from(answers), tmp_path, backs=["respondent"])
     check_result(kb, run, answers)
     assert "This is the first question: there is nothing to go back to." in run.text
     first = run.text.split("\n")
-    assert [line for line in first if line.startswith("New bladder or bowel problems (")][
-        0
-    ].endswith("y, n or ?: b")  # the very first prompt offers no way back
+    assert [line for line in first if line.startswith("Answering for (")][0].endswith(
+        "1 to 3: b"
+    )  # the very first prompt (who the answers are for) offers no way back
 
 
 def test_the_review_is_a_numbered_list_and_a_number_changes_that_answer(
@@ -415,8 +418,9 @@ def test_the_review_is_a_numbered_list_and_a_number_changes_that_answer(
     assert ending is session.Ending.COMPLETED
     text = out.getvalue()
     review = text[text.index("Review your answers") :]
-    assert re.search(r"^1\. New bladder or bowel problems", review, re.MULTILINE) or re.search(
-        r"^1\. Warning signs", review, re.MULTILINE
+    assert re.search(r"^1\. Answering for: Myself$", review, re.MULTILINE)  # question 1
+    assert re.search(r"^2\. New bladder or bowel problems", review, re.MULTILINE) or re.search(
+        r"^2\. Warning signs", review, re.MULTILINE
     )
     assert "Press Enter for your result, or type a number from 1 to" in review
     assert text.count("Review your answers") == 2  # the fourth page asked again, then review
@@ -475,9 +479,14 @@ def test_an_emergency_answer_confirmed_stops_the_quiz_with_the_result_first(
     answers = scenario_answers(path)
     run = Run(kb, answered_from(answers), tmp_path)
     assert run.ending is session.Ending.EMERGENCY
-    after = run.text[run.text.index("The quiz stopped here") :].split("\n\n")
-    assert after[1].startswith("Result: EMERGENCY")  # the headline first
-    assert any(paragraph.startswith("What to do now: ") for paragraph in after[2:5])
+    paragraphs = run.text.split("\n\n")
+    (stop,) = [i for i, p in enumerate(paragraphs) if p.startswith("The quiz stopped here")]
+    # the headline first: right after the confirmed answer, before why the quiz stopped
+    assert paragraphs[stop - 2].rstrip().endswith("n: change it:")
+    assert paragraphs[stop - 1].startswith("Result: EMERGENCY")
+    assert any(
+        paragraph.startswith("What to do now: ") for paragraph in paragraphs[stop + 1 : stop + 4]
+    )
     check_plain(run)
 
 
@@ -488,7 +497,7 @@ def test_back_from_an_emergency_stop_opens_the_page_at_the_answer_that_stopped_i
     run = Run(kb, answers, tmp_path, keys=["b"])
     assert run.ending is session.Ending.EMERGENCY
     asked = [question_id for question_id, _line in run.typist.prompts]
-    assert asked == ["bladder_bowel", "saddle_numbness", "both_legs", "both_legs"]
+    assert asked == ["respondent", "bladder_bowel", "saddle_numbness", "both_legs", "both_legs"]
     assert run.text.count("Your answer before: Yes. Enter alone keeps it.") == 1
 
 
@@ -690,3 +699,15 @@ def test_the_end_of_input_keeps_the_answers_and_the_rest_can_be_typed_later(
     )
     assert json.loads(assessed.stdout)["triage"] == outcome.assess(answers, kb).triage.value
     assert stat.S_IMODE(save.stat().st_mode) == 0o600
+
+
+def test_who_the_answers_are_for_offers_no_dont_know(kb: KnowledgeBase) -> None:
+    asker = PlainAsker(kb, input=io.StringIO(), output=io.StringIO(), width=WIDTH)
+    respondent = kb.questions_by_id["respondent"]
+    choices = asker.choices(respondent)
+    assert [value for value, _label in choices] == [c.value for c in respondent.choices]
+    assert _(plain.SKIP_LABEL) not in [label for _value, label in choices]
+    assert asker.parse(respondent, choices, str(len(choices) + 1)) is plain._WRONG
+    # an optional question keeps its "Don't know", the multi question its "None of these"
+    assert asker.choices(kb.questions_by_id["onset"])[-1] == (None, _(plain.SKIP_LABEL))
+    assert asker.choices(kb.questions_by_id["radiation"])[-1] == (None, _(plain.NONE_LABEL))

@@ -621,9 +621,10 @@ def test_scroll_marks_only_when_something_is_hidden_and_they_say_what(kb) -> Non
         return screen.getvalue()
 
     below, above = prompts.MORE_QUESTIONS_BELOW, prompts.MORE_ABOVE
-    short = drawn(quiz.pages(kb)[0].id, "nnn" + ENTER, rows=60)
+    emergency = first(kb).id  # the first page of warning signs (question 1 is who it is for)
+    short = drawn(emergency, "nnn" + ENTER, rows=60)
     assert below not in short and above not in short, "nothing hidden: no marks"
-    long = drawn(quiz.pages(kb)[0].id, "nnn" + ENTER, rows=10)
+    long = drawn(emergency, "nnn" + ENTER, rows=10)
     assert below in long, "a page taller than 10 rows says that more questions are below"
     assert above in long, "once the focus moved down, it says that more is above"
 
@@ -695,3 +696,16 @@ def test_a_list_of_choices_shows_its_cursor_before_anything_is_chosen(kb) -> Non
     assert form.message and form.answers() == {}
     press(form, "down")  # the first arrow key chooses the line under the cursor
     assert text(form.draw(80)[0]).count("> (\u2022) ") == 1 and len(form.answers()) == 1
+
+
+def test_who_the_answers_are_for_offers_no_dont_know(kb) -> None:
+    """Question 1 words every other question: it has no "Don't know" (only the optional
+    questions of one answer have one)."""
+    respondent = page(kb, "respondent", can_go_back=False)
+    form = PageForm(kb, respondent)
+    choices = form.choices(respondent.questions[0])
+    assert [value for value, _, _ in choices] == ["self", "someone_else", "child"]
+    assert str(prompts.SKIP_LABEL) not in [label for _, label, _ in choices]
+    assert "Don't know" not in shown(form)
+    onset = page(kb, "pain_pattern", BASICS)
+    assert PageForm(kb, onset).choices(kb.questions_by_id["onset"])[-1][0] is None  # kept there

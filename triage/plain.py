@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from triage.i18n import N_, _, pgettext
 from triage.knowledge import KnowledgeBase, Question
-from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Missing
+from triage.models import NUMBER_FIELDS, OPTIONAL_FIELDS, REQUIRED_FIELDS, Missing
 from triage.output import OutputClosed, discard, text_width
 from triage.quiz import GO_BACK, GoBack, Page, QuizInterrupted, ReviewRow
 from triage.safe_text import one_line, prose
@@ -378,9 +378,10 @@ class PlainAsker:
         if question.kind == "number":
             return []
         found: list[tuple[Any, str]] = [(c.value, prose(c.label)) for c in question.choices]
-        if question.id not in REQUIRED_FIELDS:
-            label = NONE_LABEL if question.kind == "multi" else SKIP_LABEL
-            found.append((None, _(label)))
+        if question.kind == "multi" and question.id not in REQUIRED_FIELDS:
+            found.append((None, _(NONE_LABEL)))
+        elif question.id in OPTIONAL_FIELDS:  # not who the answers are for
+            found.append((None, _(SKIP_LABEL)))
         return found
 
     def allowed(self, question: Question, count: int) -> str:

@@ -47,7 +47,7 @@ from prompt_toolkit.styles import Style
 
 from triage.i18n import N_, _, pgettext
 from triage.knowledge import KnowledgeBase, Question
-from triage.models import NUMBER_FIELDS, REQUIRED_FIELDS, Answer, Missing
+from triage.models import NUMBER_FIELDS, OPTIONAL_FIELDS, REQUIRED_FIELDS, Answer, Missing
 from triage.quiz import GO_BACK, GoBack, Page, QuizInterrupted, ReviewRow, page_words
 from triage.safe_text import one_line, prose
 from triage.wording import MISSING_WORDS, choice_words, given_words
@@ -313,7 +313,7 @@ class PageForm(Form):
         found: list[tuple[Any, str, str | None]] = [
             (c.value, c.label, c.help) for c in question.choices
         ]
-        if question.id not in REQUIRED_FIELDS:
+        if question.id in OPTIONAL_FIELDS:  # not who the answers are for, nor a required one
             found.append((None, _(SKIP_LABEL), None))
         return found
 

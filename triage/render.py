@@ -175,14 +175,17 @@ def pain_type(result: Result, kb: KnowledgeBase, brief: bool = False) -> str:
     return said
 
 
+FIRST_SCREEN_LINES = 17  # with the menu (5 lines), its answer and the cursor: 80x24
+
+
 def first_screen(
     result: Result, kb: KnowledgeBase, width: int, colour: bool = False, note: str = ""
 ) -> str:
     """What a worried person must see at once, the headline first: the level, what it means (and
     `note`, such as why the quiz stopped), then what to do now, the main reason and the key signs
-    that mean "get help". At 80 columns it takes at most 18 lines in English and German, so that
-    it and the menu under it (6 lines) fit a screen of 80x24. The type of pain opens the details
-    (the main reason already names the pattern behind it)."""
+    that mean "get help". At 80 columns it takes at most 17 lines in English and German (a long
+    one drops the blank line after the meaning), so that it and the menu under it fit 80x24.
+    The type of pain opens the details (the main reason already names the pattern behind it)."""
     top = [
         headline(result, width, colour),
         wrap(note, width) if note else "",
@@ -196,8 +199,11 @@ def first_screen(
             for title, text in _brief(result, kb, "safety_net")
         ),
     ]
-    joined = ("\n".join(part for part in parts if part) for parts in (top, body))
-    return "\n\n".join(joined) + "\n"
+    joined = ["\n".join(part for part in parts if part) for parts in (top, body)]
+    screen = "\n\n".join(joined) + "\n"
+    if screen.count("\n") > FIRST_SCREEN_LINES:  # a long one (German, "Not sure"): no blank line
+        screen = "\n".join(joined) + "\n"
+    return screen
 
 
 def _meaning(result: Result, kb: KnowledgeBase, width: int) -> str:
