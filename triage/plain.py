@@ -116,6 +116,10 @@ def plain_width(columns: int | None = None) -> int:
 class PlainAsker:
     """The quiz as plain lines read from `input` and written to `output` (see the module)."""
 
+    # A screen reader or braille display user reads the last lines first: the session repeats
+    # the result's headline just above the menu (as the full screen does where it scrolled).
+    last_lines_first = True
+
     def __init__(
         self,
         kb: KnowledgeBase,

@@ -347,6 +347,7 @@ class Session:
                         continue
                 case _:
                     self.ui.show(self._wrap(_(NOT_SAVED)))
+            self.recap(result)  # the last words on the screen: what to do now
             return Ending.EMERGENCY
 
     def show_result(self, screen: str, result: Result) -> None:
@@ -359,7 +360,8 @@ class Session:
         self.ui.page(screen, skippable=False)
         if spare > 0:
             self.ui.show("")
-        elif spare < 0:
+        elif spare < 0 or getattr(self.ui, "last_lines_first", False):
+            # a screen reader user hears the last lines first: the headline again there too
             self.recap(result)
 
     def recap(self, result: Result) -> None:
