@@ -456,7 +456,7 @@ def test_help_in_german(args: Sequence[str], english_words: set[str]) -> None:
     assert done.stdout.startswith("Aufruf: triage")
     assert "Optionen:" in done.stdout and "diese Hilfe zeigen und beenden" in done.stdout
     technical = {"questionnaire", "bundle", "riskassessment", "questionnaireresponse", "jsonl"}
-    commands = ["assess", "schema", "fhir", "rules", "check", "quiz"]  # typed as they are
+    commands = ["assess", "compare", "schema", "fhir", "rules", "check", "quiz"]  # as typed
     assert english_in(done.stdout, english_words - technical, commands) == []
 
 
@@ -466,7 +466,7 @@ def test_help_in_german(args: Sequence[str], english_words: set[str]) -> None:
         (("assess",), "assess: Geben Sie eine Antwortdatei an"),
         (("assess", "no-such-file.json"), "no-such-file.json: diese Datei gibt es nicht"),
         (("assess", "--format", "pdf", "x.json"), "ungültige Auswahl: 'pdf'"),
-        (("frobnicate",), "unbekannter Befehl 'frobnicate'; Befehle: assess, schema"),
+        (("frobnicate",), "unbekannter Befehl 'frobnicate'; Befehle: assess, compare, schema"),
         (("asess",), "unbekannter Befehl 'asess' (meinten Sie 'assess'?)"),
     ],
 )
@@ -476,7 +476,7 @@ def test_usage_errors_in_german_keep_their_structure_and_exit_code(
     done = german_command(*args)
     assert done.returncode == 2 and done.stdout == ""
     assert expected in done.stderr and "Traceback" not in done.stderr
-    commands = ["assess", "schema", "fhir", "rules", "check", "quiz"]  # typed as they are
+    commands = ["assess", "compare", "schema", "fhir", "rules", "check", "quiz"]  # as typed
     assert english_in(done.stderr, english_words, commands) == []
 
 

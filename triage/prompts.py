@@ -435,13 +435,12 @@ class PageForm(Form):
         ]
         if not self.vertical:
             return flow(items, width, indent=4)
-        # Nothing chosen yet: the cursor waits on the first line (the first arrow key chooses
-        # it), so that the list shows at once where the keys act. A warning sign has none: it
-        # is answered with a letter.
-        waiting = current is UNSET and question.kind != "symptom"
+        # Nothing chosen yet: no cursor. The first arrow key chooses the first line; a cursor
+        # drawn there before it (tried) made people press Down once too often, expecting it to
+        # move from the line it was on.
         out: list[Line] = []
-        for index, (text, on) in enumerate(items):
-            cursor = on or waiting and index == 0
+        for text, on in items:
+            cursor = on
             style = "chosen" if on else "focus" if cursor else ""
             out += hanging("> " if cursor else "  ", text, width, style)
         return out
