@@ -172,7 +172,8 @@ class Typist:
             return "?" if value is None else str(value)
         items = numbered(block)
         if question.kind == "multi":
-            labels = [prose(question.label_of(v)) for v in value] or [_(plain.NONE_LABEL)]
+            nothing = prose(question.none_label) if question.none_label else _(plain.NONE_LABEL)
+            labels = [prose(question.label_of(v)) for v in value] or [nothing]
             numbers = [str(items[label]) for label in labels]
             return (", " if len(self.typed) % 2 else " ").join(numbers)  # both separators
         label = _(plain.SKIP_LABEL) if value is None else prose(question.label_of(value))
@@ -710,4 +711,5 @@ def test_who_the_answers_are_for_offers_no_dont_know(kb: KnowledgeBase) -> None:
     assert asker.parse(respondent, choices, str(len(choices) + 1)) is plain._WRONG
     # an optional question keeps its "Don't know", the multi question its "None of these"
     assert asker.choices(kb.questions_by_id["onset"])[-1] == (None, _(plain.SKIP_LABEL))
-    assert asker.choices(kb.questions_by_id["radiation"])[-1] == (None, _(plain.NONE_LABEL))
+    # the question's own words for none, as on the full screen and in its help
+    assert asker.choices(kb.questions_by_id["radiation"])[-1] == (None, "Nowhere")

@@ -383,7 +383,9 @@ class PlainAsker:
             return []
         found: list[tuple[Any, str]] = [(c.value, prose(c.label)) for c in question.choices]
         if question.kind == "multi" and question.id not in REQUIRED_FIELDS:
-            found.append((None, _(NONE_LABEL)))
+            # the question's own words for choosing none where it has them ("Nowhere")
+            none = prose(question.none_label) if question.none_label else _(NONE_LABEL)
+            found.append((None, none))
         elif question.id in OPTIONAL_FIELDS:  # not who the answers are for
             found.append((None, _(SKIP_LABEL)))
         return found
