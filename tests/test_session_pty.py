@@ -161,7 +161,11 @@ def test_closing_the_terminal_keeps_the_answers(kb, tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("number", "code", "said"),
-    [(signal.SIGTERM, 143, "asked to end"), (signal.SIGHUP, 129, "terminal was closed")],
+    [
+        (signal.SIGTERM, 143, "asked to end"),
+        (signal.SIGHUP, 129, "terminal was closed"),
+        (signal.SIGINT, 130, "Stopped"),  # `kill -INT`, as Ctrl-C (was ignored)
+    ],
 )
 def test_a_signal_during_a_question_keeps_the_answers(kb, tmp_path, number, code, said) -> None:
     child = spawn(tmp_path, "quiz")

@@ -40,6 +40,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import Input
 from prompt_toolkit.input.typeahead import clear_typeahead
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout import FormattedTextControl, HSplit, Layout, Window
 from prompt_toolkit.output import Output, create_output
 from prompt_toolkit.output.vt100 import Vt100_Output
@@ -827,6 +828,7 @@ def _bindings(form: Form) -> KeyBindings:
             bindings.add(letter.upper())(handler(letter))
 
     @bindings.add("c-c")
+    @bindings.add(Keys.SIGINT)  # `kill -INT`: the library turns the signal into this key
     def _interrupt(event: KeyPressEvent) -> None:
         event.app.exit(exception=KeyboardInterrupt())
 
@@ -1102,6 +1104,7 @@ class PromptAsker:
             bindings.add(" ", eager=True)(answer(enter))
 
         @bindings.add(Keys.ControlC, eager=True)
+        @bindings.add(Keys.SIGINT, eager=True)
         def _interrupt(event: KeyPressEvent) -> None:
             event.app.exit(exception=KeyboardInterrupt)
 
