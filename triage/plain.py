@@ -47,8 +47,9 @@ KEYS_HELP = N_(
     "Answer warning signs with y (Yes), n (No) or ? (Not sure), other questions with the "
     "number of a choice; where several answers are allowed, type their numbers separated by "
     "spaces or commas. b goes back one question. Before the result you can check and change "
-    "every answer. Ctrl-C or Ctrl-D stops at any time and keeps your answers so that you can "
-    "continue later."
+    "every answer. Ctrl-C or Ctrl-D stops at any time and keeps your answers up to the last one "
+    "you confirmed with Enter (on a page of several questions, those of pages already finished), "
+    "so that you can continue later."
 )
 PROGRESS = N_("Question {number} of about {total}")
 PART = N_("Part {part} of {parts}")

@@ -50,8 +50,8 @@ from triage.wording import given_words
 KEYS_HELP = N_(
     "Answer warning signs with y (Yes), n (No) or ? (Not sure), other questions with the arrow "
     "keys, then press Enter. Esc goes back to the previous question. Before the result you can "
-    "check and change every answer. Ctrl-C stops at any time and keeps your answers so that you "
-    "can continue later."
+    "check and change every answer. Ctrl-C stops at any time and keeps the answers of every screen "
+    "you confirmed with Enter, so that you can continue later."
 )
 READY = N_("When you have read this, press Enter to start the questions.")
 STOPPED_HERE = N_("The quiz stopped here: one of your answers can be a sign of an emergency.")
